@@ -1,0 +1,22 @@
+// Jest projects: `npm test` runs everything that needs no Pulumi CLI; `npm run test:engine`
+// runs the real engine suite (tests/engine), which needs scripts/ensure-pulumi.sh first.
+const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }];
+const project = (name, extra = {}) => ({
+  displayName: name,
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": tsJest },
+  testMatch: [`<rootDir>/tests/${name}/**/*.test.ts`],
+  moduleNameMapper: { "^pulumi-grafana-cloud$": "<rootDir>/provider/index.ts" },
+  testTimeout: 30000,
+  ...extra,
+});
+module.exports = {
+  projects: [
+    project("unit"),
+    project("api"),
+    project("emulator"),
+    project("provider"),
+    project("engine", { testTimeout: 900000 }),
+    project("faults", { testTimeout: 1800000 }),
+  ],
+};
