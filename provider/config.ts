@@ -1,7 +1,87 @@
-// Placeholder replaced by the client layer commit.
+/**
+ * Endpoint and credential resolution, at call time only (DESIGN.md "Credentials and endpoint"):
+ * Pulumi config `grafana-cloud:accessPolicyToken` / `grafana-cloud:url` (handed to the dynamic
+ * provider's `configure`), else `GRAFANA_CLOUD_ACCESS_POLICY_TOKEN` / `GRAFANA_CLOUD_API_URL`.
+ * Nothing here is captured when a provider is serialized.
+ */
+import { ApiClient } from "./client/http";
+
+export const DEFAULT_API_URL = "https://grafana.com";
+export const CONFIG_TOKEN_KEY = "grafana-cloud:accessPolicyToken";
+export const CONFIG_URL_KEY = "grafana-cloud:url";
+export const ENV_TOKEN = "GRAFANA_CLOUD_ACCESS_POLICY_TOKEN";
+export const ENV_URL = "GRAFANA_CLOUD_API_URL";
+
 export interface ResolvedConfig {
   url: string;
+  token: string;
 }
-export function resolveConfig(): ResolvedConfig {
-  return { url: process.env["GRAFANA_CLOUD_API_URL"] ?? "https://grafana.com" };
+
+/** Values handed over by the dynamic provider's `configure` (this process only). */
+const fromPulumiConfig: { token?: string; url?: string } = {};
+
+/** Called by the dynamic provider host's `configure` with the stack configuration. */
+export function setPulumiConfig(get: (key: string) => string | undefined): void {
+  const token = get(CONFIG_TOKEN_KEY);
+  const url = get(CONFIG_URL_KEY);
+  if (token) fromPulumiConfig.token = token;
+  else delete fromPulumiConfig.token;
+  if (url) fromPulumiConfig.url = url;
+  else delete fromPulumiConfig.url;
+}
+
+export class MissingCredentialsError extends Error {
+  override name = "MissingCredentialsError";
+  constructor() {
+    super(
+      "No Grafana Cloud access policy token is configured. Set the Pulumi config secret " +
+        `\`${CONFIG_TOKEN_KEY}\` (pulumi config set --secret ${CONFIG_TOKEN_KEY} <token>) ` +
+        `or the environment variable ${ENV_TOKEN}.`,
+    );
+  }
+}
+
+export function resolveConfig(env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const token = fromPulumiConfig.token ?? env[ENV_TOKEN];
+  if (!token) throw new MissingCredentialsError();
+  const url = fromPulumiConfig.url ?? env[ENV_URL] ?? DEFAULT_API_URL;
+  return { url: url.replace(/\/+$/, ""), token };
+}
+
+let version = "0.0.0";
+try {
+  version = (require("../../package.json") as { version: string }).version;
+} catch {
+  // Running from sources (ts-jest): the path differs; the user agent then says 0.0.0.
+}
+
+let cached: { key: string; client: ApiClient } | undefined;
+
+/** A client for the current configuration, reused while the configuration stays the same. */
+export function getClient(overrides: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}): ApiClient {
+  const cfg = resolveConfig();
+  const key = `${cfg.url}\u0000${cfg.token}\u0000${JSON.stringify(overrides)}`;
+  if (cached?.key === key) return cached.client;
+  const client = new ApiClient({
+    baseUrl: cfg.url,
+    token: cfg.token,
+    userAgent: `pulumi-grafana-cloud/${version}`,
+    ...retryTuningFromEnv(),
+    ...overrides,
+  });
+  cached = { key, client };
+  return client;
+}
+
+/**
+ * Retry tuning for tests and impatient pipelines: GRAFANA_CLOUD_RETRY_BUDGET_SECONDS and
+ * GRAFANA_CLOUD_RETRY_BASE_DELAY_MS.
+ */
+function retryTuningFromEnv(): { retryBudgetMs?: number; baseDelayMs?: number } {
+  const out: { retryBudgetMs?: number; baseDelayMs?: number } = {};
+  const budget = Number(process.env["GRAFANA_CLOUD_RETRY_BUDGET_SECONDS"]);
+  if (Number.isFinite(budget) && budget > 0) out.retryBudgetMs = budget * 1000;
+  const base = Number(process.env["GRAFANA_CLOUD_RETRY_BASE_DELAY_MS"]);
+  if (Number.isFinite(base) && base > 0) out.baseDelayMs = base;
+  return out;
 }
