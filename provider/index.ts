@@ -1,2 +1,31 @@
 // Public entry point of pulumi-grafana-cloud: explicit named re-exports only.
-export { resolveConfig, type ResolvedConfig } from "./config";
+export { Stack, type StackArgs } from "./resources/stack";
+export {
+  AccessPolicy,
+  type AccessPolicyArgs,
+  type RealmArgs,
+  type LabelPolicyArgs,
+} from "./resources/accessPolicy";
+export { Token, type TokenArgs } from "./resources/token";
+export {
+  resolveConfig,
+  DEFAULT_API_URL,
+  ENV_TOKEN,
+  ENV_URL,
+  CONFIG_TOKEN_KEY,
+  CONFIG_URL_KEY,
+  type ResolvedConfig,
+} from "./config";
+export {
+  GrafanaCloudError,
+  BadRequestError,
+  UnauthorizedError,
+  ForbiddenError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  ServerError,
+  NetworkError,
+  TimeoutError,
+  ResponseValidationError,
+} from "./client/errors";

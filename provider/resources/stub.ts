@@ -1,0 +1,26 @@
+/**
+ * The serialized provider (`__provider` in state) is this thin stub, nothing else: each method
+ * requires the implementation from the installed package when it runs (DESIGN.md rule 1). So the
+ * state stays small, holds no credential, and resources created by an older version of the
+ * package run the newer implementation after an upgrade.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+export type ResourceKind = "Stack" | "AccessPolicy" | "Token" | "PluginInstallation" | "StackApiKey";
+
+export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  // `require` stays a free reference when serialized: the provider host resolves it from the
+  // program's directory, i.e. the installed pulumi-grafana-cloud package.
+  const load = (): pulumi.dynamic.ResourceProvider & {
+    configure(req: pulumi.dynamic.ConfigureRequest): void;
+  } => require("pulumi-grafana-cloud/dynamic").implementation(kind);
+  return {
+    configure: async (req) => load().configure(req),
+    check: async (olds, news) => load().check!(olds, news),
+    diff: async (id, olds, news) => load().diff!(id, olds, news),
+    create: async (inputs) => load().create(inputs),
+    read: async (id, props) => load().read!(id, props),
+    update: async (id, olds, news) => load().update!(id, olds, news),
+    delete: async (id, props) => load().delete!(id, props),
+  };
+}
