@@ -17,6 +17,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import {
   type ConfigMap,
   type Deployment,
@@ -154,8 +156,13 @@ export interface EngineProject {
   preview(opts?: EnginePreviewOptions): Promise<EngineRun<PreviewResult>>;
   refresh(opts?: EngineRefreshOptions): Promise<EngineRun<RefreshResult>>;
   destroy(opts?: EngineDestroyOptions): Promise<EngineRun<DestroyResult>>;
-  /** `pulumi stack export`. */
-  exportState(): Promise<Deployment>;
+  /**
+   * `pulumi stack export`: secrets stay encrypted (`ciphertext`), as in the state file, unless
+   * `showSecrets` (the Automation API's own `exportStack` always decrypts them).
+   */
+  exportState(opts?: { showSecrets?: boolean }): Promise<Deployment>;
+  /** The stack's checkpoint file in the file backend, as the CLI wrote it. */
+  readonly stateFile: string;
   /** Replace the inline program used by later commands. */
   setProgram(program: PulumiFn): void;
   /** Set plain and secret config (fully qualified keys). */
@@ -322,7 +329,19 @@ export async function createEngineProject(options: EngineProjectOptions): Promis
       run("refresh", { echo }, (h) => stack.refresh({ color: "never", ...opts, ...h })),
     destroy: ({ echo, ...opts } = {}) =>
       run("destroy", { echo }, (h) => stack.destroy({ color: "never", ...opts, ...h })),
-    exportState: () => stack.exportStack(),
+    stateFile: path.join(stateDir, ".pulumi", "stacks", options.projectName, `${stackName}.json`),
+    async exportState({ showSecrets = false } = {}) {
+      const args = ["stack", "export", "--stack", stackName, "--non-interactive"];
+      if (showSecrets) {
+        args.push("--show-secrets");
+      }
+      const { stdout } = await promisify(execFile)(pulumiCommand.command, args, {
+        cwd: workDir,
+        env: { ...process.env, ...env },
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      return JSON.parse(stdout) as Deployment;
+    },
     setProgram(program) {
       stack.workspace.program = program;
     },

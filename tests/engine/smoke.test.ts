@@ -3,6 +3,7 @@
 // dynamic-provider host from @pulumi/pulumi work together here, and that a serialized provider's
 // `require(...)` resolves this package through the workspace's node_modules (the thin-stub
 // mechanism every resource of this package relies on).
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -83,6 +84,41 @@ class Resolver extends pulumi.dynamic.Resource {
       "engine-smoke",
       "Resolver",
     );
+  }
+}
+
+/**
+ * Reports what reached the dynamic-provider host: the stack config given to `configure` (the token
+ * only as a digest, so the test can compare it without the state holding it), an environment
+ * variable of the engine process, and when each create ran, to show how calls overlap.
+ */
+const probeProvider: pulumi.dynamic.ResourceProvider & { seen?: Record<string, string | undefined> } = {
+  async configure(req) {
+    const token = req.config.get("grafana-cloud:accessPolicyToken");
+    this.seen = {
+      url: req.config.get("grafana-cloud:url"),
+      tokenSha256:
+        token === undefined
+          ? undefined
+          : require("node:crypto").createHash("sha256").update(token).digest("hex"),
+      marker: process.env["ENGINE_SMOKE_MARKER"],
+    };
+  },
+  async create(inputs) {
+    const startedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, Number(inputs["sleepMs"])));
+    return {
+      id: `probe-${String(inputs["index"])}`,
+      outs: { ...inputs, ...this.seen, startedAt, finishedAt: Date.now(), hostPid: process.pid },
+    };
+  },
+};
+
+class Probe extends pulumi.dynamic.Resource {
+  constructor(name: string, args: { index: number; sleepMs: number }) {
+    const outputs = { url: undefined, tokenSha256: undefined, marker: undefined };
+    const timing = { startedAt: undefined, finishedAt: undefined, hostPid: undefined };
+    super(probeProvider, name, { ...args, ...outputs, ...timing }, {}, "engine-smoke", "Probe");
   }
 }
 
@@ -167,6 +203,50 @@ describe("the real Pulumi engine", () => {
     const serialized = String(resolver?.inputs?.["__provider"]);
     expect(serialized).toContain('require("pulumi-grafana-cloud/package.json")');
     expect(serialized.length).toBeLessThan(4000);
+
+    await project.destroy();
+    expect(stateResources(await project.exportState())).toHaveLength(0);
+  });
+
+  test("config, secret config and environment reach the provider host, which serves calls concurrently", async () => {
+    const token = "glc_engine_smoke_token_0123456789";
+    project = await createEngineProject({
+      projectName: "engine-probe",
+      config: { "grafana-cloud:url": "http://127.0.0.1:9" },
+      secretsConfig: { "grafana-cloud:accessPolicyToken": token },
+      env: { ENGINE_SMOKE_MARKER: "from-the-harness" },
+      program: async () => {
+        for (let index = 0; index < 10; index++) {
+          new Probe(`probe-${index}`, { index, sleepMs: 1000 });
+        }
+      },
+    });
+
+    // Ten creates that each wait a second, with room for all of them at once.
+    const up = await project.up({ parallel: 10 });
+    expect(up.result.summary.resourceChanges).toEqual({ create: 11 });
+    const state = await project.exportState();
+    const probes = declaredResources(state);
+    expect(probes).toHaveLength(10);
+    for (const probe of probes) {
+      expect(probe.outputs?.["url"]).toBe("http://127.0.0.1:9");
+      expect(probe.outputs?.["tokenSha256"]).toBe(crypto.createHash("sha256").update(token).digest("hex"));
+      expect(probe.outputs?.["marker"]).toBe("from-the-harness");
+    }
+    // The default dynamic provider records the whole stack config as its inputs; the token is
+    // kept there as an encrypted secret, in the export as in the state file on disk.
+    expect(JSON.stringify(state)).not.toContain(token);
+    expect(fs.readFileSync(project.stateFile, "utf8")).not.toContain(token);
+    const provider = stateResources(state).find((r) => r.type === "pulumi:providers:pulumi-nodejs");
+    expect(provider?.inputs?.["grafana-cloud:accessPolicyToken"]).toHaveProperty("ciphertext");
+    expect(up.output).not.toContain(token);
+
+    // One host process serves every call, and all ten creates were in flight at the same time:
+    // the last one started before the first one finished.
+    expect(new Set(probes.map((p) => p.outputs?.["hostPid"])).size).toBe(1);
+    const started = probes.map((p) => Number(p.outputs?.["startedAt"]));
+    const finished = probes.map((p) => Number(p.outputs?.["finishedAt"]));
+    expect(Math.max(...started)).toBeLessThan(Math.min(...finished));
 
     await project.destroy();
     expect(stateResources(await project.exportState())).toHaveLength(0);
