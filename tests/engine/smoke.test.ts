@@ -58,6 +58,7 @@ const resolverProvider: pulumi.dynamic.ResourceProvider = {
         packageVersion: manifest.version,
         manifestPath: require.resolve("pulumi-grafana-cloud/package.json"),
         mainPath: require.resolve("pulumi-grafana-cloud"),
+        dynamicPath: require.resolve("pulumi-grafana-cloud/dynamic"),
         hostCwd: process.cwd(),
       },
     };
@@ -68,6 +69,7 @@ class Resolver extends pulumi.dynamic.Resource {
   declare readonly packageName: pulumi.Output<string>;
   declare readonly manifestPath: pulumi.Output<string>;
   declare readonly mainPath: pulumi.Output<string>;
+  declare readonly dynamicPath: pulumi.Output<string>;
   declare readonly hostCwd: pulumi.Output<string>;
   constructor(name: string) {
     super(
@@ -78,6 +80,7 @@ class Resolver extends pulumi.dynamic.Resource {
         packageVersion: undefined,
         manifestPath: undefined,
         mainPath: undefined,
+        dynamicPath: undefined,
         hostCwd: undefined,
       },
       {},
@@ -161,6 +164,10 @@ describe("the real Pulumi engine", () => {
     expect(declared[0]?.type).toBe("pulumi-nodejs:dynamic/engine-smoke:Echo");
     expect(declared[0]?.outputs?.["message"]).toBe("hello");
 
+    // Refresh reads the resource back (the provider has no read, so it is kept as it is).
+    const refresh = await project.refresh();
+    expect(refresh.result.summary.resourceChanges).toEqual({ same: 2 });
+
     // A second preview of the same program must report nothing to do (the CLI fails otherwise).
     const preview = await project.preview({ expectNoChanges: true });
     expect(preview.result.changeSummary).toEqual({ same: 2 });
@@ -184,6 +191,7 @@ describe("the real Pulumi engine", () => {
           packageName: resolver.packageName,
           manifestPath: resolver.manifestPath,
           mainPath: resolver.mainPath,
+          dynamicPath: resolver.dynamicPath,
           hostCwd: resolver.hostCwd,
         };
       },
@@ -195,6 +203,8 @@ describe("the real Pulumi engine", () => {
     // Node resolves the link to the repository itself, through package.json `exports`.
     expect(outputs["manifestPath"]?.value).toBe(path.join(repoRoot, "package.json"));
     expect(outputs["mainPath"]?.value).toBe(mainFile);
+    // The entry point the resources' serialized stubs require.
+    expect(outputs["dynamicPath"]?.value).toBe(path.join(repoRoot, "dist", "provider", "dynamic.js"));
     // The host runs in the workspace directory, which is why the link is found.
     expect(fs.realpathSync(String(outputs["hostCwd"]?.value))).toBe(fs.realpathSync(project.workDir));
 
