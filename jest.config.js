@@ -7,16 +7,17 @@ const project = (name, extra = {}) => ({
   transform: { "^.+\\.ts$": tsJest },
   testMatch: [`<rootDir>/tests/${name}/**/*.test.ts`],
   moduleNameMapper: { "^pulumi-grafana-cloud$": "<rootDir>/provider/index.ts" },
-  testTimeout: 30000,
   ...extra,
 });
 module.exports = {
+  // testTimeout is a global option (ignored inside projects); engine suites raise it per file.
+  testTimeout: 30000,
   projects: [
     project("unit"),
     project("api"),
     project("emulator"),
     project("provider"),
-    project("engine", { testTimeout: 900000 }),
-    project("faults", { testTimeout: 1800000 }),
+    project("engine"),
+    project("faults"),
   ],
 };
