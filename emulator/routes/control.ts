@@ -1,0 +1,119 @@
+import { FastifyInstance } from "fastify";
+import { compareVersions, latestVersion } from "../catalog";
+import { iso, isoOrNull } from "../clock";
+import { Ctx } from "../context";
+import { badRequest } from "../errors";
+import { stackView } from "../stackModel";
+import { isObject, parseTime } from "../validation";
+import { policyView } from "./accessPolicies";
+import { tokenView } from "./tokens";
+
+/**
+ * Control endpoints under `/_emulator/` for tests, benchmarks and the curious. They need no
+ * auth, see no faults or latency, and are not written to the request log.
+ */
+export function registerControl(app: FastifyInstance, ctx: Ctx): void {
+  app.get("/_emulator/requests", async () => ctx.log.list());
+  app.delete("/_emulator/requests", async () => {
+    ctx.log.clear();
+    return { cleared: true };
+  });
+
+  app.get("/_emulator/faults", async () => ctx.faults.list());
+  app.post("/_emulator/faults", async (req) => {
+    const ids = ctx.faults.add(req.body);
+    return Array.isArray(req.body) ? { ids } : { id: ids[0], ids };
+  });
+  app.delete("/_emulator/faults", async () => {
+    ctx.faults.clear();
+    return { cleared: true };
+  });
+
+  app.post("/_emulator/reset", async () => {
+    ctx.reset();
+    return { reset: true };
+  });
+
+  app.get("/_emulator/clock", async () => ({ now: iso(ctx.now()) }));
+  app.post("/_emulator/clock", async (req) => {
+    const body = req.body;
+    if (!isObject(body)) throw badRequest("body must be {advanceSeconds} or {now}");
+    if (typeof body.advanceSeconds === "number" && Number.isFinite(body.advanceSeconds)) {
+      ctx.clock.advance(body.advanceSeconds * 1000);
+    } else if (body.now !== undefined) {
+      const ms = parseTime(body.now);
+      if (ms === undefined) throw badRequest("now: must be an RFC 3339 time");
+      ctx.clock.set(ms);
+    } else {
+      throw badRequest("body must be {advanceSeconds} or {now}");
+    }
+    ctx.purgeExpired();
+    return { now: iso(ctx.now()) };
+  });
+  app.delete("/_emulator/clock", async () => {
+    ctx.clock.reset();
+    return { now: iso(ctx.now()) };
+  });
+
+  // Publishes a newer catalog version, so tests can show that `latest` is not drift.
+  app.post("/_emulator/plugins/release", async (req) => {
+    const body = req.body;
+    if (!isObject(body) || typeof body.plugin !== "string" || typeof body.version !== "string") {
+      throw badRequest("body must be {plugin, version, name?}");
+    }
+    if (!/^\d+(\.\d+)*(-[0-9A-Za-z.-]+)?$/.test(body.version))
+      throw badRequest("version: must be like 1.2.3");
+    const entry = ctx.state.catalog[body.plugin] ?? {
+      id: 10_000 + Object.keys(ctx.state.catalog).length,
+      name: typeof body.name === "string" ? body.name : body.plugin,
+      versions: [],
+    };
+    if (!entry.versions.includes(body.version)) entry.versions.push(body.version);
+    entry.versions.sort(compareVersions);
+    ctx.state.catalog[body.plugin] = entry;
+    ctx.save();
+    return {
+      plugin: body.plugin,
+      name: entry.name,
+      versions: entry.versions,
+      latestVersion: latestVersion(entry),
+    };
+  });
+
+  app.get("/_emulator/state", async () => {
+    ctx.purgeExpired();
+    const s = ctx.state;
+    const slugOf = (id: number) => s.stacks.find((x) => x.id === id)?.slug ?? null;
+    return {
+      now: iso(ctx.now()),
+      stacks: s.stacks.map((x) => stackView(ctx, x)),
+      accessPolicies: s.policies.map((p) => ({ ...policyView(ctx, p), region: p.region })),
+      tokens: s.tokens.map((t) => ({ ...tokenView(t), region: t.region })),
+      plugins: s.plugins.map((p) => ({
+        id: p.id,
+        stackId: p.stackId,
+        stackSlug: slugOf(p.stackId),
+        plugin: p.plugin,
+        version: p.version,
+        createdAt: iso(p.createdAt),
+        updatedAt: isoOrNull(p.updatedAt),
+      })),
+      stackApiKeys: s.stackKeys.map((k) => ({
+        id: k.id,
+        stackId: k.stackId,
+        stackSlug: slugOf(k.stackId),
+        name: k.name,
+        role: k.role,
+        expiration: isoOrNull(k.expiresAt),
+        createdAt: iso(k.createdAt),
+      })),
+      orgApiKeys: s.orgKeys.map((k) => ({
+        id: k.id,
+        name: k.name,
+        role: k.role,
+        createdAt: iso(k.createdAt),
+      })),
+      catalog: s.catalog,
+    };
+  });
+}

@@ -1,0 +1,96 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are arbitrary JSON that tests inspect freely */
+import { DEFAULT_TOKEN, EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
+
+export interface Res<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A tiny JSON client for the emulator; 127.0.0.1 only. */
+export class Api {
+  constructor(
+    readonly url: string,
+    public token: string | null = DEFAULT_TOKEN,
+  ) {}
+
+  async call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Res<T>> {
+    const h: Record<string, string> = { ...headers };
+    if (this.token !== null && h.authorization === undefined) h.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) h["content-type"] = "application/json";
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: h,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text === "" ? undefined : JSON.parse(text), headers: res.headers };
+  }
+
+  get<T = any>(path: string, headers?: Record<string, string>) {
+    return this.call<T>("GET", path, undefined, headers);
+  }
+  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.call<T>("POST", path, body ?? {}, headers);
+  }
+  delete<T = any>(path: string, headers?: Record<string, string>) {
+    return this.call<T>("DELETE", path, undefined, headers);
+  }
+}
+
+/**
+ * Starts one emulator for a test file (fast delays by default) and resets it before each test.
+ * Returns getters because the emulator starts in beforeAll.
+ */
+export function useEmulator(options: EmulatorOptions = {}): { api: () => Api; emu: () => RunningEmulator } {
+  let emu: RunningEmulator | undefined;
+  let api: Api | undefined;
+  beforeAll(async () => {
+    emu = await startEmulator({ readinessDelayMs: 0, slugReuseWindowMs: 0, ...options });
+    api = new Api(emu.url);
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+  beforeEach(async () => {
+    const res = await fetch(`${emu!.url}/_emulator/reset`, { method: "POST" });
+    expect(res.status).toBe(200);
+    api!.token = DEFAULT_TOKEN;
+  });
+  return { api: () => api!, emu: () => emu! };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const POLICY = {
+  name: "stack-readers",
+  displayName: "Stack Readers",
+  scopes: ["metrics:read", "logs:read"],
+  realms: [{ type: "stack", identifier: "123", labelPolicies: [{ selector: '{env != "dev"}' }] }],
+  conditions: { allowedSubnets: ["192.168.0.0/24", "2001:db8::/32"] },
+};
+
+export async function createPolicy(api: Api, overrides: Record<string, unknown> = {}, region = "us") {
+  const res = await api.post(`/api/v1/accesspolicies?region=${region}`, { ...POLICY, ...overrides });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+export async function createStack(api: Api, slug: string, overrides: Record<string, unknown> = {}) {
+  const res = await api.post("/api/instances", { name: slug, slug, deleteProtection: false, ...overrides });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+export function expectError(res: Res, status: number, code: string, message?: string | RegExp): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+  expect(typeof res.body.requestId).toBe("string");
+  expect(res.body.requestId).toBe(res.headers.get("x-request-id"));
+  if (typeof message === "string") expect(res.body.message).toBe(message);
+  else if (message instanceof RegExp) expect(res.body.message).toMatch(message);
+}
