@@ -61,7 +61,8 @@ export function validate<T>(schema: z.ZodType<T>, news: Obj, applyDefaults: (raw
   const unknowns = unknownPaths(raw);
   const parsed = schema.safeParse(raw);
   if (parsed.success) {
-    return { value: parsed.data, failures: [], inputs: parsed.data as Obj };
+    const inputs = applyDefaults(parsed.data as Obj);
+    return { value: inputs as T, failures: [], inputs };
   }
   const failures: pulumi.dynamic.CheckFailure[] = [];
   for (const issue of parsed.error.issues) {
