@@ -62,9 +62,10 @@ export class Ctx {
     this.store.save();
   }
 
-  /** Empties state, faults, the request log, rate-limit counters and busy windows. */
+  /** Empties state, faults, the request log, rate-limit counters and busy windows; real time again. */
   reset(): void {
     this.store.reset();
+    this.clock.reset();
     this.faults.clear();
     this.log.clear();
     this.limiter.clear();

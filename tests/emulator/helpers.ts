@@ -94,3 +94,15 @@ export function expectError(res: Res, status: number, code: string, message?: st
   if (typeof message === "string") expect(res.body.message).toBe(message);
   else if (message instanceof RegExp) expect(res.body.message).toMatch(message);
 }
+
+/** Calls a `/_emulator/...` control endpoint (no auth) and returns the parsed body. */
+export async function control(api: Api, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${api.url}/_emulator${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  expect(res.status).toBe(200);
+  return res.json();
+}
