@@ -1,0 +1,244 @@
+import { POLICY, control, createStack, expectError, useEmulator } from "./helpers";
+
+describe("fault injection", () => {
+  const { api } = useEmulator();
+
+  it.each([
+    [500, "InternalServerError", undefined],
+    [502, "BadGateway", undefined],
+    [503, "ServiceUnavailable", "1"],
+    [429, "TooManyRequests", "1"],
+    [409, "Conflict", undefined],
+  ])("injects status %i for the next matching request only", async (status, code, retryAfter) => {
+    const added = await control(api(), "POST", "/faults", {
+      method: "GET",
+      path: "^/api/instances$",
+      kind: "status",
+      status,
+      count: 1,
+    });
+    expect(typeof added.id).toBe("number");
+    const res = await api().get("/api/instances");
+    expectError(res, status, code);
+    expect(res.headers.get("retry-after") ?? undefined).toBe(retryAfter);
+    if (status === 409)
+      expect(res.body.message).toBe("Hosted Grafana error: operation in progress, please try again later");
+    expect((await api().get("/api/instances")).status).toBe(200);
+  });
+
+  it("uses the fault's code, message and Retry-After, and matches the method", async () => {
+    await control(api(), "POST", "/faults", {
+      method: "POST",
+      path: "/api/v1/accesspolicies",
+      kind: "status",
+      status: 429,
+      retryAfter: 7,
+      code: "RateLimited",
+      message: "slow down",
+      count: 2,
+    });
+    expect((await api().get("/api/v1/accesspolicies?region=us")).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      const res = await api().post("/api/v1/accesspolicies?region=us", POLICY);
+      expectError(res, 429, "RateLimited", "slow down");
+      expect(res.headers.get("retry-after")).toBe("7");
+    }
+    expect((await api().post("/api/v1/accesspolicies?region=us", POLICY)).status).toBe(200);
+  });
+
+  it("adds latency", async () => {
+    await control(api(), "POST", "/faults", {
+      path: "^/api/stack-regions$",
+      kind: "latency",
+      latencyMs: 200,
+      count: 1,
+    });
+    const t0 = Date.now();
+    expect((await api().get("/api/stack-regions")).status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    const t1 = Date.now();
+    await api().get("/api/stack-regions");
+    expect(Date.now() - t1).toBeLessThan(150);
+  });
+
+  it("resets the connection before any processing: nothing is applied", async () => {
+    await control(api(), "POST", "/faults", {
+      method: "POST",
+      path: "^/api/instances$",
+      kind: "reset",
+      count: 1,
+    });
+    await expect(
+      api().post("/api/instances", { name: "r", slug: "reset", deleteProtection: false }),
+    ).rejects.toThrow();
+    expect((await control(api(), "GET", "/state")).stacks).toEqual([]);
+    const log = await control(api(), "GET", "/requests");
+    expect(log).toEqual([
+      expect.objectContaining({ method: "POST", path: "/api/instances", status: 0, fault: "reset" }),
+    ]);
+  });
+
+  it("loses the response after applying the change", async () => {
+    await control(api(), "POST", "/faults", {
+      method: "POST",
+      path: "^/api/v1/tokens$",
+      kind: "lost-response",
+      count: 1,
+    });
+    const policy = (await api().post("/api/v1/accesspolicies?region=us", POLICY)).body;
+    await expect(
+      api().post("/api/v1/tokens?region=us", { accessPolicyId: policy.id, name: "lost" }),
+    ).rejects.toThrow();
+    const listed = await api().get("/api/v1/tokens?region=us&name=lost");
+    expect(listed.body.items).toHaveLength(1);
+    // A blind retry creates nothing new: the name is taken (real-api-behaviour.md, client pitfalls).
+    expectError(
+      await api().post("/api/v1/tokens?region=us", { accessPolicyId: policy.id, name: "lost" }),
+      409,
+      "Conflict",
+    );
+  });
+
+  it("fires with a seeded probability, repeatably", async () => {
+    const run = async (): Promise<number[]> => {
+      await control(api(), "DELETE", "/faults");
+      await control(api(), "POST", "/faults", {
+        path: "^/api/stack-regions$",
+        kind: "status",
+        status: 502,
+        probability: 0.5,
+        seed: 42,
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) statuses.push((await api().get("/api/stack-regions")).status);
+      return statuses;
+    };
+    const first = await run();
+    const second = await run();
+    expect(second).toEqual(first);
+    expect(first).toContain(502);
+    expect(first).toContain(200);
+  });
+
+  it("accepts an array of faults, lists them and clears them", async () => {
+    const added = await control(api(), "POST", "/faults", [
+      { path: "^/api/instances", kind: "status", status: 500 },
+      { path: "^/grafana/", kind: "latency", latencyMs: 1 },
+    ]);
+    expect(added.ids).toHaveLength(2);
+    expect(await control(api(), "GET", "/faults")).toHaveLength(2);
+    expectError(await api().get("/api/instances"), 500, "InternalServerError");
+    await control(api(), "DELETE", "/faults");
+    expect((await api().get("/api/instances")).status).toBe(200);
+  });
+
+  it("applies to stack URLs too", async () => {
+    const stack = await createStack(api(), "furl");
+    await control(api(), "POST", "/faults", {
+      path: "^/grafana/furl/api/health$",
+      kind: "status",
+      status: 502,
+      count: 1,
+    });
+    expect((await fetch(`${stack.url}/api/health`)).status).toBe(502);
+    expect((await fetch(`${stack.url}/api/health`)).status).toBe(200);
+  });
+
+  it.each([
+    [{ kind: "status", status: 500 }, /path/],
+    [{ path: "x", kind: "explode" }, /kind/],
+    [{ path: "x", kind: "status" }, /status/],
+    [{ path: "(", kind: "reset" }, /regular expression/],
+    [{ path: "x", kind: "latency" }, /latencyMs/],
+    [{ path: "x", kind: "reset", probability: 2 }, /probability/],
+    [{ path: "x", kind: "reset", count: 0 }, /count/],
+  ])("rejects an invalid fault %j with 400", async (fault, message) => {
+    const res = await fetch(`${api().url}/_emulator/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(fault),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(message);
+  });
+});
+
+describe("request log and control endpoints", () => {
+  const { api } = useEmulator();
+
+  it("logs API and stack-URL requests, not control requests, and clears", async () => {
+    const stack = await createStack(api(), "logged");
+    await api().get("/api/v1/accesspolicies?region=us&name=x");
+    await fetch(`${stack.url}/api/health`);
+    await control(api(), "GET", "/state");
+    const log = await control(api(), "GET", "/requests");
+    expect(
+      log.map((e: { method: string; path: string; status: number }) => [e.method, e.path, e.status]),
+    ).toEqual([
+      ["POST", "/api/instances", 200],
+      ["GET", "/api/v1/accesspolicies", 200],
+      ["GET", "/grafana/logged/api/health", 200],
+    ]);
+    expect(log[1].query).toEqual({ region: "us", name: "x" });
+    expect(typeof log[1].durationMs).toBe("number");
+    expect(log[1].time).toMatch(/Z$/);
+    await control(api(), "DELETE", "/requests");
+    expect(await control(api(), "GET", "/requests")).toEqual([]);
+  });
+
+  it("logs failed requests with their status", async () => {
+    const a = api();
+    a.token = "bad";
+    await a.get("/api/instances");
+    expect((await control(api(), "GET", "/requests")).map((e: { status: number }) => e.status)).toEqual([
+      401,
+    ]);
+  });
+
+  it("reset empties state, faults and the log", async () => {
+    await createStack(api(), "before");
+    await control(api(), "POST", "/faults", { path: "^/api/instances$", kind: "status", status: 500 });
+    await control(api(), "POST", "/reset");
+    expect(await control(api(), "GET", "/requests")).toEqual([]);
+    expect((await api().get("/api/instances")).body.items).toEqual([]);
+  });
+
+  it("moves the clock with {now} and restores it with DELETE", async () => {
+    const set = await control(api(), "POST", "/clock", { now: "2030-01-01T00:00:00Z" });
+    expect(Date.parse(set.now)).toBeGreaterThanOrEqual(Date.parse("2030-01-01T00:00:00Z"));
+    const stack = await createStack(api(), "future");
+    expect(stack.createdAt.startsWith("2030-01-01")).toBe(true);
+    const back = await control(api(), "DELETE", "/clock");
+    expect(Math.abs(Date.parse(back.now) - Date.now())).toBeLessThan(1000);
+  });
+
+  it("dumps state without secrets", async () => {
+    await createStack(api(), "dump");
+    const policy = (await api().post("/api/v1/accesspolicies?region=us", POLICY)).body;
+    const token = (await api().post("/api/v1/tokens?region=us", { accessPolicyId: policy.id, name: "t" }))
+      .body;
+    const key = (await api().post("/api/instances/dump/api/auth/keys", { name: "k", role: "Admin" })).body;
+    await api().post("/api/instances/dump/plugins", { plugin: "grafana-clock-panel" });
+    const state = await control(api(), "GET", "/state");
+    expect(state.stacks.map((s: { slug: string }) => s.slug)).toEqual(["dump"]);
+    expect(state.accessPolicies.map((p: { id: string }) => p.id)).toEqual([policy.id]);
+    expect(state.tokens.map((t: { id: string }) => t.id)).toEqual([token.id]);
+    expect(state.plugins).toEqual([
+      expect.objectContaining({ stackSlug: "dump", plugin: "grafana-clock-panel" }),
+    ]);
+    expect(state.stackApiKeys).toEqual([
+      expect.objectContaining({ stackSlug: "dump", name: "k", role: "Admin" }),
+    ]);
+    const text = JSON.stringify(state);
+    expect(text).not.toContain(token.token);
+    expect(text).not.toContain(key.key);
+    expect(text).not.toContain("secretHash");
+  });
+
+  it("answers 404 with the error shape for unknown API paths, after auth", async () => {
+    expectError(await api().get("/api/nothing-here"), 404, "NotFound");
+    const a = api();
+    a.token = null;
+    expectError(await a.get("/api/nothing-here"), 401, "InvalidCredentials");
+  });
+});
