@@ -134,6 +134,8 @@ export interface EngineProjectOptions {
 interface CommandExtras {
   /** Also echo the CLI's output to this process's stdout while it runs. */
   echo?: boolean | undefined;
+  /** Called with each engine event as it arrives (progress output). */
+  onEvent?: ((event: EngineEvent) => void) | undefined;
 }
 
 export type EngineUpOptions = Omit<UpOptions, "onOutput" | "onError" | "onEvent"> & CommandExtras;
@@ -308,7 +310,11 @@ export async function createEngineProject(options: EngineProjectOptions): Promis
     };
     const started = performance.now();
     try {
-      const result = await invoke({ onOutput: capture, onError: capture, onEvent: (e) => events.push(e) });
+      const onEvent = (e: EngineEvent) => {
+        events.push(e);
+        extras.onEvent?.(e);
+      };
+      const result = await invoke({ onOutput: capture, onError: capture, onEvent });
       return { result, output, events, durationMs: performance.now() - started };
     } catch (cause) {
       throw new EngineCommandError(command, output, events, { cause });
@@ -322,13 +328,14 @@ export async function createEngineProject(options: EngineProjectOptions): Promis
     workDir,
     stateDir,
     env,
-    up: ({ echo, ...opts } = {}) => run("up", { echo }, (h) => stack.up({ color: "never", ...opts, ...h })),
-    preview: ({ echo, ...opts } = {}) =>
-      run("preview", { echo }, (h) => stack.preview({ color: "never", ...opts, ...h })),
-    refresh: ({ echo, ...opts } = {}) =>
-      run("refresh", { echo }, (h) => stack.refresh({ color: "never", ...opts, ...h })),
-    destroy: ({ echo, ...opts } = {}) =>
-      run("destroy", { echo }, (h) => stack.destroy({ color: "never", ...opts, ...h })),
+    up: ({ echo, onEvent, ...opts } = {}) =>
+      run("up", { echo, onEvent }, (h) => stack.up({ color: "never", ...opts, ...h })),
+    preview: ({ echo, onEvent, ...opts } = {}) =>
+      run("preview", { echo, onEvent }, (h) => stack.preview({ color: "never", ...opts, ...h })),
+    refresh: ({ echo, onEvent, ...opts } = {}) =>
+      run("refresh", { echo, onEvent }, (h) => stack.refresh({ color: "never", ...opts, ...h })),
+    destroy: ({ echo, onEvent, ...opts } = {}) =>
+      run("destroy", { echo, onEvent }, (h) => stack.destroy({ color: "never", ...opts, ...h })),
     stateFile: path.join(stateDir, ".pulumi", "stacks", options.projectName, `${stackName}.json`),
     async exportState({ showSecrets = false } = {}) {
       const args = ["stack", "export", "--stack", stackName, "--non-interactive"];
