@@ -6,7 +6,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { setPulumiConfig } from "./config";
 import { accessPolicyProvider } from "./resources/accessPolicy";
+import { pluginInstallationProvider } from "./resources/pluginInstallation";
 import { stackProvider } from "./resources/stack";
+import { stackApiKeyProvider } from "./resources/stackApiKey";
 import type { ResourceKind } from "./resources/stub";
 import { tokenProvider } from "./resources/token";
 
@@ -16,6 +18,8 @@ const implementations: Partial<Record<ResourceKind, Impl>> = {
   Stack: stackProvider,
   AccessPolicy: accessPolicyProvider,
   Token: tokenProvider,
+  PluginInstallation: pluginInstallationProvider,
+  StackApiKey: stackApiKeyProvider,
 };
 
 /** Registers a further resource kind's implementation. */

@@ -7,6 +7,18 @@ export {
   type LabelPolicyArgs,
 } from "./resources/accessPolicy";
 export { Token, type TokenArgs } from "./resources/token";
+export { PluginInstallation, type PluginInstallationArgs } from "./resources/pluginInstallation";
+export { StackApiKey, type StackApiKeyArgs } from "./resources/stackApiKey";
+export {
+  getStack,
+  getStackRegions,
+  getAccessPolicies,
+  getPluginInstallations,
+  type StackInfo,
+  type StackRegion,
+  type AccessPolicyInfo,
+  type PluginInstallationInfo,
+} from "./lookups";
 export {
   resolveConfig,
   DEFAULT_API_URL,

@@ -44,6 +44,12 @@ export function isOperationInProgress(status: number, message: string | undefine
 const retryWhen = (status: number, _code: string | undefined, message: string | undefined) =>
   isOperationInProgress(status, message);
 
+/**
+ * Client options for plugin calls: the service asks to try a busy stack again after about 10 s,
+ * longer than the default retry count covers; with these, the time budget ends the retries.
+ */
+export const PLUGIN_CLIENT_OPTIONS = { maxRetries: 12 } as const;
+
 const enc = encodeURIComponent;
 const base = (stack: string) => `/api/instances/${enc(stack)}/plugins`;
 
@@ -96,5 +102,10 @@ export function updatePluginVersion(
 }
 
 export async function uninstallPlugin(c: ApiClient, stack: string, plugin: string): Promise<void> {
-  await c.request({ method: "DELETE", path: `${base(stack)}/${enc(plugin)}`, schema: z.unknown(), retryWhen });
+  await c.request({
+    method: "DELETE",
+    path: `${base(stack)}/${enc(plugin)}`,
+    schema: z.unknown(),
+    retryWhen,
+  });
 }

@@ -51,13 +51,16 @@ export function createStackApiKey(
   c: ApiClient,
   stackSlug: string,
   body: StackKeyCreateBody,
+  opts: { retrySafe?: boolean } = {},
 ): Promise<CreatedStackKey> {
-  // Never retried blindly: a lost response would leave a key whose secret nobody can read.
+  // Not retried blindly by default: a lost response would leave a key whose secret nobody can
+  // read. Only a caller whose keys are worthless once lost (short-lived, uniquely named) says so.
   return c.request({
     method: "POST",
     path: `/api/instances/${enc(stackSlug)}/api/auth/keys`,
     body,
     schema: createdStackKeySchema,
+    retrySafe: opts.retrySafe ?? false,
   });
 }
 

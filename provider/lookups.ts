@@ -1,0 +1,77 @@
+/**
+ * Lookup functions: plain async functions for Pulumi programs (or any script) that read Grafana
+ * Cloud objects without managing them. They resolve credentials like the resources do
+ * (config.ts: Pulumi config, then environment) and throw the same typed errors, with a message
+ * that names the lookup.
+ */
+import { listAccessPolicies, type AccessPolicyResponse } from "./api/accessPolicies";
+import {
+  listPluginInstallations,
+  PLUGIN_CLIENT_OPTIONS,
+  type PluginInstallationResponse,
+} from "./api/plugins";
+import { getStack as fetchStack, listRegions, type Region, type StackResponse } from "./api/stacks";
+import { getClient } from "./config";
+import { withContext } from "./resources/framework";
+
+export type StackInfo = StackResponse;
+export type StackRegion = Region;
+export type AccessPolicyInfo = AccessPolicyResponse;
+export type PluginInstallationInfo = PluginInstallationResponse;
+
+/**
+ * The stack with this slug (or numeric id), as `GET /api/instances/{slug}` answers it. A deleted
+ * stack may still be returned for a while with `status: "deleted"` (real-api-behaviour.md
+ * "Stacks"); an unknown one throws `NotFoundError`.
+ */
+export async function getStack(args: { slug: string }): Promise<StackInfo> {
+  try {
+    return await fetchStack(getClient(), args.slug);
+  } catch (e) {
+    throw withContext(e, `getStack("${args.slug}")`);
+  }
+}
+
+/** The regions a stack can be created in (`GET /api/stack-regions`). */
+export async function getStackRegions(): Promise<StackRegion[]> {
+  try {
+    return await listRegions(getClient());
+  } catch (e) {
+    throw withContext(e, "getStackRegions()");
+  }
+}
+
+/**
+ * The access policies of the org in one region, every page followed; with `name`, only the policy
+ * of that exact name (names are unique per org and region, so at most one).
+ */
+export async function getAccessPolicies(args: {
+  region: string;
+  name?: string;
+}): Promise<AccessPolicyInfo[]> {
+  const what =
+    args.name === undefined
+      ? `getAccessPolicies({ region: "${args.region}" })`
+      : `getAccessPolicies({ region: "${args.region}", name: "${args.name}" })`;
+  try {
+    const found = await listAccessPolicies(
+      getClient(),
+      args.region,
+      args.name === undefined ? {} : { name: args.name },
+    );
+    // The API filters by exact name (real-api-behaviour.md "Access policies"); filtering again
+    // keeps that promise even against a service that ignored the filter.
+    return args.name === undefined ? found : found.filter((p) => p.name === args.name);
+  } catch (e) {
+    throw withContext(e, what);
+  }
+}
+
+/** The plugins installed on a stack (`GET /api/instances/{stack}/plugins`), with installed and latest versions. */
+export async function getPluginInstallations(args: { stackSlug: string }): Promise<PluginInstallationInfo[]> {
+  try {
+    return await listPluginInstallations(getClient(PLUGIN_CLIENT_OPTIONS), args.stackSlug);
+  } catch (e) {
+    throw withContext(e, `getPluginInstallations({ stackSlug: "${args.stackSlug}" })`);
+  }
+}
