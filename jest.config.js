@@ -1,6 +1,9 @@
 // Jest projects: `npm test` runs everything that needs no Pulumi CLI; `npm run test:engine`
 // runs the real engine suite (tests/engine), which needs scripts/ensure-pulumi.sh first.
-const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false, ignoreCodes: [151002] } }];
+const tsJest = [
+  "ts-jest",
+  { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false, ignoreCodes: [151002] } },
+];
 const project = (name, extra = {}) => ({
   displayName: name,
   testEnvironment: "node",
