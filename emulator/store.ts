@@ -181,7 +181,12 @@ function loadState(file: string): State {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
     throw err;
   }
-  const parsed = JSON.parse(text) as Partial<State>;
+  let parsed: Partial<State>;
+  try {
+    parsed = JSON.parse(text) as Partial<State>;
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
   if (parsed.version !== 1) {
     throw new Error(`${file}: not an emulator state file (expected "version": 1)`);
   }
