@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are arbitrary JSON that tests inspect freely */
 import { DEFAULT_TOKEN, EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
 
 export interface Res<T = any> {
