@@ -1,6 +1,9 @@
 import { Ctx, ResolvedOptions } from "./context";
 import { buildServer } from "./server";
 
+export type { FaultKind, FaultSpec } from "./faults";
+export type { RequestLogEntry } from "./requestLog";
+
 /**
  * The local Grafana Cloud API emulator: a real HTTP server with its own model of the service
  * (see emulator/README.md). It imports nothing from provider/, so a misunderstanding of the API
@@ -14,31 +17,31 @@ export const DEFAULT_ORG = { id: 1, slug: "emulator-org", name: "Emulator Org" }
 
 export interface EmulatorOptions {
   /** Port to listen on; default 0 (a free port). */
-  port?: number;
+  port?: number | undefined;
   /** Address to listen on; default "127.0.0.1". */
-  host?: string;
+  host?: string | undefined;
   /** Accepted bearer token; default DEFAULT_TOKEN. */
-  token?: string;
+  token?: string | undefined;
   /** Load state from this file at start and write every change to it atomically. */
-  stateFile?: string;
+  stateFile?: string | undefined;
   /** A new stack is `pending`, then `starting`, for this long before `active`; default 2000. */
-  readinessDelayMs?: number;
+  readinessDelayMs?: number | undefined;
   /** A deleted stack stays `deleting` this long before `deleted`; default 0. */
-  deleteDelayMs?: number;
+  deleteDelayMs?: number | undefined;
   /** Re-creating a slug deleted less than this long ago answers 409; default 30000. */
-  slugReuseWindowMs?: number;
+  slugReuseWindowMs?: number | undefined;
   /** After each plugin change, plugin calls on that stack answer 409 for this long; default 0. */
-  pluginBusyMs?: number;
+  pluginBusyMs?: number | undefined;
   /** Access-policy and token requests per bearer token per rolling hour; default 600, 0 disables. */
-  rateLimitPerHour?: number;
+  rateLimitPerHour?: number | undefined;
   /** Added to every API and stack-URL response; default 0. */
-  latencyMs?: number;
+  latencyMs?: number | undefined;
   /** Stack quota; creating more answers 403 "Hosted instance limit reached"; default 100. */
-  maxStacks?: number;
+  maxStacks?: number | undefined;
   /** The org the token belongs to; default `{ id: 1, slug: "emulator-org", name: "Emulator Org" }`. */
-  org?: { id: number; slug: string; name: string };
+  org?: { id: number; slug: string; name: string } | undefined;
   /** Fastify's request logger; default false. */
-  logger?: boolean;
+  logger?: boolean | undefined;
 }
 
 export interface RunningEmulator {

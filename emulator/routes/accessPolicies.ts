@@ -63,7 +63,7 @@ function validateRealms(value: unknown): Realm[] {
     if (r.type !== "org" && r.type !== "stack")
       throw badRequest(`realms[${i}].type: must be "org" or "stack"`);
     if (typeof r.identifier !== "string" || r.identifier.trim() === "") {
-      throw badRequest(`realms[${i}].identifier: is required`);
+      throw badRequest(`realms[${i}].identifier: is required (the org or stack id as a string)`);
     }
     const lp = r.labelPolicies ?? [];
     if (!Array.isArray(lp)) throw badRequest(`realms[${i}].labelPolicies: must be a list`);

@@ -242,3 +242,20 @@ describe("request log and control endpoints", () => {
     expectError(await a.get("/api/nothing-here"), 401, "InvalidCredentials");
   });
 });
+
+describe("global latency option", () => {
+  const { api } = useEmulator({ latencyMs: 150 });
+
+  it("adds latencyMs to API and stack-URL responses but not to control endpoints", async () => {
+    const t0 = Date.now();
+    expect((await api().get("/api/stack-regions")).status).toBe(200);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    const stack = await createStack(api(), "slowurl");
+    const t1 = Date.now();
+    expect((await fetch(`${stack.url}/api/health`)).status).toBe(200);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(140);
+    const t2 = Date.now();
+    await control(api(), "GET", "/requests");
+    expect(Date.now() - t2).toBeLessThan(140);
+  });
+});
