@@ -129,7 +129,7 @@ describe("plugins", () => {
 });
 
 describe("plugins: operation in progress window", () => {
-  const { api } = useEmulator({ pluginBusyMs: 200 });
+  const { api } = useEmulator({ pluginBusyMs: 400 });
 
   it("answers 409 'operation in progress' to plugin calls on that stack after a change, then recovers", async () => {
     await createStack(api(), "busy");
@@ -149,7 +149,7 @@ describe("plugins: operation in progress window", () => {
     expect((await api().post("/api/instances/calm/plugins", { plugin: "grafana-clock-panel" })).status).toBe(
       200,
     );
-    await sleep(250);
+    await sleep(450);
     expect((await api().delete("/api/instances/busy/plugins/grafana-clock-panel")).status).toBe(200);
     expectError(await api().get("/api/instances/busy/plugins"), 409, "Conflict", busy);
   });

@@ -141,7 +141,7 @@ describe("hosted Grafana API keys and the stack URL", () => {
 });
 
 describe("the stack URL while the stack starts", () => {
-  const { api } = useEmulator({ readinessDelayMs: 250 });
+  const { api } = useEmulator({ readinessDelayMs: 500 });
 
   it("answers 503 Loading with Retry-After until active, then 200", async () => {
     const stack = await createStack(api(), "loading");
@@ -156,7 +156,7 @@ describe("the stack URL while the stack starts", () => {
       503,
       "Loading",
     );
-    await sleep(300);
+    await sleep(550);
     expect((await s.get("/api/health")).status).toBe(200);
     expect((await s.get("/login")).status).toBe(200);
     expectError(await s.get("/api/dashboards/home"), 404, "NotFound");

@@ -266,7 +266,7 @@ describe("stacks", () => {
 });
 
 describe("stack lifecycle timing", () => {
-  const { api } = useEmulator({ readinessDelayMs: 300, deleteDelayMs: 200, slugReuseWindowMs: 1500 });
+  const { api } = useEmulator({ readinessDelayMs: 600, deleteDelayMs: 200, slugReuseWindowMs: 1500 });
 
   it("is pending, then starting, then active after readinessDelayMs; readiness follows", async () => {
     const created = await createStack(api(), "slow");
@@ -274,9 +274,9 @@ describe("stack lifecycle timing", () => {
     expect((await api().get(`/api/instances/${created.id}/readiness`)).body).toEqual({ ready: false });
     expect((await api().get(`/api/v1/stacks/${created.id}/readiness`)).body).toEqual({ ready: false });
     expectError(await api().get("/api/instances/slow/connections"), 404, "NotFound");
-    await sleep(170);
+    await sleep(400);
     expect((await api().get("/api/instances/slow")).body.status).toBe("starting");
-    await sleep(180);
+    await sleep(250);
     expect((await api().get("/api/instances/slow")).body.status).toBe("active");
     expect((await api().get(`/api/instances/${created.id}/readiness`)).body).toEqual({ ready: true });
     expect((await api().get(`/api/v1/stacks/${created.id}/readiness`)).body).toEqual({ ready: true });
