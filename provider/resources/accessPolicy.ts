@@ -25,6 +25,7 @@ import {
   withContext,
   type FieldRule,
   withOutputs,
+  parseInputs,
 } from "./framework";
 import { regionRule } from "./rules";
 import { providerStub } from "./stub";
@@ -53,7 +54,7 @@ export interface AccessPolicyArgs {
   /** At least one realm. Compared as a set. */
   realms: pulumi.Input<pulumi.Input<RealmArgs>[]>;
   /** IP ranges (CIDR) the policy's tokens may be used from; empty or absent: anywhere. */
-  conditions?: pulumi.Input<{ allowedSubnets: pulumi.Input<pulumi.Input<string>[]> }>;
+  conditions?: pulumi.Input<{ allowedSubnets?: pulumi.Input<pulumi.Input<string>[]> }>;
   /** `active` (default) or `inactive`. */
   status?: pulumi.Input<"active" | "inactive">;
   /** Take over an existing policy of the same name in the region instead of failing. */
@@ -93,11 +94,14 @@ export const accessPolicyInputs = z.strictObject({
     .min(1, "must list at least one realm"),
   conditions: z
     .strictObject({
-      allowedSubnets: z.array(
-        z.union([z.cidrv4(), z.cidrv6()], {
-          error: "must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or 2001:db8::/32",
-        }),
-      ),
+      // `{}` and `[]` both clear the subnets (cloud-api.md "Update an access policy").
+      allowedSubnets: z
+        .array(
+          z.union([z.cidrv4(), z.cidrv6()], {
+            error: "must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or 2001:db8::/32",
+          }),
+        )
+        .default([]),
     })
     .optional(),
   status: z.enum(["active", "inactive"], { error: 'must be "active" or "inactive"' }).default("active"),
@@ -220,7 +224,7 @@ export const accessPolicyProvider = {
   },
 
   async create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const inputs = accessPolicyInputs.parse(raw);
+    const inputs = parseInputs(accessPolicyInputs, raw);
     const client = getClient();
     const where = `creating access policy "${inputs.name}" in region ${inputs.region}`;
     const body = compact({
@@ -290,7 +294,7 @@ export const accessPolicyProvider = {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const inputs = accessPolicyInputs.parse(news);
+    const inputs = parseInputs(accessPolicyInputs, news);
     try {
       const p = await updateAccessPolicy(getClient(), inputs.region, id, updateBody(inputs));
       return { outs: toOutputs(p, inputs.region, inputs.adoptExisting) };

@@ -36,9 +36,10 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-const related = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+/** True when `prefix` is `path` or one of its ancestors. */
+const isPrefix = (prefix: readonly PropertyKey[], path: readonly PropertyKey[]) => {
+  if (prefix.length > path.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== path[i]) return false;
   return true;
 };
 
@@ -66,7 +67,9 @@ export function validate<T>(schema: z.ZodType<T>, news: Obj, applyDefaults: (raw
   }
   const failures: pulumi.dynamic.CheckFailure[] = [];
   for (const issue of parsed.error.issues) {
-    if (unknowns.some((u) => related(u, issue.path))) continue;
+    // A failure at or under an unknown value waits until the value is known; failures of the
+    // object that holds an unknown value (a typo beside it, too many labels) are still reported.
+    if (unknowns.some((u) => isPrefix(u, issue.path))) continue;
     let path = issue.path;
     let reason = issue.message;
     if (issue.code === "unrecognized_keys") {
@@ -76,6 +79,8 @@ export function validate<T>(schema: z.ZodType<T>, news: Obj, applyDefaults: (raw
       }
       continue;
     }
+    // A bad map key: zod wraps the key schema's own message, which names the rule.
+    if (issue.code === "invalid_key" && issue.issues[0]) reason = issue.issues[0].message;
     if (path.length === 0) path = ["(inputs)"];
     const p = formatPath(path);
     if (reason.startsWith("Invalid input: expected") && reason.endsWith("received undefined")) {
@@ -83,7 +88,18 @@ export function validate<T>(schema: z.ZodType<T>, news: Obj, applyDefaults: (raw
     }
     failures.push({ property: p, reason: `${p}: ${reason}` });
   }
-  return { failures, inputs: failures.length > 0 ? raw : applyDefaults(raw) };
+  if (failures.length > 0) return { failures, inputs: raw };
+  // Some values are unknown (preview): normalize each fully known property on its own, so the
+  // plan shows the values `up` will use (e.g. a numeric realm identifier as a string).
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
+  const normalized: Obj = { ...raw };
+  for (const [k, v] of Object.entries(raw)) {
+    const field = shape?.[k];
+    if (!field || unknownPaths(v).length > 0) continue;
+    const r = field.safeParse(v);
+    if (r.success) normalized[k] = r.data;
+  }
+  return { failures, inputs: applyDefaults(normalized) };
 }
 
 /** Turns a validation result into what the engine's `check` expects. */
@@ -223,4 +239,17 @@ export function withOutputs(args: object, outputs: readonly string[]): Record<st
   for (const o of outputs) props[o] = undefined;
   for (const [k, v] of Object.entries(args)) if (v !== undefined) props[k] = v;
   return props;
+}
+
+/**
+ * Parses inputs the engine hands to create/update: `check` already validated them, but they carry
+ * the serialized provider (`__provider`), which the strict schemas would refuse.
+ */
+export function parseInputs<S extends z.ZodType>(schema: S, raw: Obj): z.output<S> {
+  const clean: Obj = {};
+  for (const [k, v] of Object.entries(raw)) if (k !== "__provider" && v !== undefined) clean[k] = v;
+  const parsed = schema.safeParse(clean);
+  if (parsed.success) return parsed.data;
+  const reasons = parsed.error.issues.map((i) => `${formatPath(i.path) || "(inputs)"}: ${i.message}`);
+  throw new Error(`invalid inputs: ${reasons.join("; ")}`);
 }

@@ -32,6 +32,7 @@ import {
   withContext,
   withOutputs,
   type FieldRule,
+  parseInputs,
 } from "./framework";
 import { slugRule } from "./rules";
 import { providerStub } from "./stub";
@@ -212,7 +213,7 @@ export const pluginInstallationProvider = {
   },
 
   async create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const inputs = pluginInstallationInputs.parse(raw);
+    const inputs = parseInputs(pluginInstallationInputs, raw);
     const client = pluginClient();
     const id = `${inputs.stackSlug}/${inputs.plugin}`;
     const where = `installing plugin "${inputs.plugin}" (version ${inputs.version}) on stack "${inputs.stackSlug}"`;
@@ -281,7 +282,7 @@ export const pluginInstallationProvider = {
     _olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const inputs = pluginInstallationInputs.parse(news);
+    const inputs = parseInputs(pluginInstallationInputs, news);
     const client = pluginClient();
     const where = `updating plugin "${inputs.plugin}" on stack "${inputs.stackSlug}" to version ${inputs.version}`;
     let current: PluginInstallationResponse | undefined;

@@ -32,6 +32,7 @@ import {
   withContext,
   withOutputs,
   type FieldRule,
+  parseInputs,
 } from "./framework";
 import { regionRule, slugRule } from "./rules";
 import { providerStub } from "./stub";
@@ -70,7 +71,7 @@ export const stackInputs = z.strictObject({
     .record(
       z.string().regex(/^[a-zA-Z0-9/\-._]+$/, LABEL_RULE),
       z.string({ error: "label values must be strings" }).regex(/^[a-zA-Z0-9/\-._]+$/, LABEL_RULE),
-      { error: "must be a map of strings" },
+      { error: (iss) => (iss.code === "invalid_type" ? "must be a map of strings" : undefined) },
     )
     .refine((l) => Object.keys(l).length <= 10, "must have at most 10 labels")
     .optional(),
@@ -293,7 +294,7 @@ export const stackProvider = {
   },
 
   async create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const inputs = stackInputs.parse(raw);
+    const inputs = parseInputs(stackInputs, raw);
     const client = getClient();
     const where = `creating stack "${inputs.slug}" in region ${inputs.region}`;
     const body = compact({
@@ -395,7 +396,7 @@ export const stackProvider = {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const inputs = stackInputs.parse(news);
+    const inputs = parseInputs(stackInputs, news);
     const client = getClient();
     try {
       const s = await updateStack(client, id, updateBody(inputs));

@@ -26,6 +26,7 @@ import {
   withContext,
   withOutputs,
   type FieldRule,
+  parseInputs,
 } from "./framework";
 import { slugRule } from "./rules";
 import { listStackKeys, STACK_GONE, withStackAdmin, type StackGone } from "./stackAdmin";
@@ -150,7 +151,7 @@ export const stackApiKeyProvider = {
   },
 
   async create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const inputs = stackApiKeyInputs.parse(raw);
+    const inputs = parseInputs(stackApiKeyInputs, raw);
     const client = getClient();
     const where = `creating API key "${inputs.name}" on stack "${inputs.stackSlug}"`;
     const body = compact({ name: inputs.name, role: inputs.role, secondsToLive: inputs.secondsToLive });

@@ -26,6 +26,7 @@ import {
   withContext,
   withOutputs,
   type FieldRule,
+  parseInputs,
 } from "./framework";
 import { regionRule, rfc3339Rule } from "./rules";
 import { providerStub } from "./stub";
@@ -140,7 +141,7 @@ export const tokenProvider = {
   },
 
   async create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const inputs = tokenInputs.parse(raw);
+    const inputs = parseInputs(tokenInputs, raw);
     const client = getClient();
     const where = `creating token "${inputs.name}" in region ${inputs.region}`;
     const body = compact({
@@ -207,7 +208,7 @@ export const tokenProvider = {
     olds: Record<string, unknown>,
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.UpdateResult> {
-    const inputs = tokenInputs.parse(news);
+    const inputs = parseInputs(tokenInputs, news);
     try {
       const t = await updateToken(getClient(), inputs.region, id, {
         displayName: inputs.displayName ?? inputs.name,

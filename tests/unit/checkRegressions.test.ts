@@ -1,0 +1,76 @@
+/** Regressions: each case failed against an earlier provider version (bugs A-D of the check review). */
+import type * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN } from "../../provider/resources/framework";
+import { stackProvider } from "../../provider/resources/stack";
+import { accessPolicyProvider } from "../../provider/resources/accessPolicy";
+import { tokenProvider } from "../../provider/resources/token";
+
+type Props = Record<string, unknown>;
+type Check = (olds: Props, news: Props) => Promise<pulumi.dynamic.CheckResult>;
+const providers: Record<"Stack" | "AccessPolicy" | "Token", Check> = {
+  Stack: (o, n) => stackProvider.check(o, n),
+  AccessPolicy: (o, n) => accessPolicyProvider.check(o, n),
+  Token: (o, n) => tokenProvider.check(o, n),
+};
+type Kind = keyof typeof providers;
+const LABEL = /keys and values must be letters, digits, '\/', '-', '\.' or '_'/;
+const stack: Props = { slug: "mystack" };
+const policy: Props = {
+  region: "us",
+  name: "metrics-reader",
+  scopes: ["metrics:read", "logs:read"],
+  realms: [{ type: "stack", identifier: "123456" }],
+};
+const realm = (r: Props): Props => ({ ...policy, realms: [{ type: "stack", identifier: "123456", ...r }] });
+const labels = (n: number): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`key${i}`, `value${i}`]));
+
+// Bug A: a bad label key must be reported with the label rule, not "must be a map of strings".
+test.each<[string, Record<string, unknown>]>([
+  ["with a space", { "bad key": "v" }],
+  ["with a colon", { "team:owner": "sre" }],
+])("stack label key %s", async (_title, bad) => {
+  const failures = (await stackProvider.check({}, { ...stack, labels: bad })).failures ?? [];
+  expect(failures).toHaveLength(1);
+  const f = failures[0]!;
+  expect(f.property).toMatch(/^labels(\.|$)/);
+  expect(f.reason.startsWith(`${f.property}: `)).toBe(true);
+  expect(f.reason).toMatch(LABEL);
+});
+
+// Bug B: a failure on an object or map must not be dropped because a value inside it is unknown.
+test.each<[string, Kind, Props, string[]]>([
+  ["stack typo, slug unknown", "Stack", { slug: UNKNOWN, deletionProtection: false }, ["deletionProtection"]],
+  [
+    "stack 11 labels, one value unknown",
+    "Stack",
+    { ...stack, labels: { ...labels(10), extra: UNKNOWN } },
+    ["labels"],
+  ],
+  ["policy typo, realms unknown", "AccessPolicy", { ...policy, realms: UNKNOWN, scope: ["x:y"] }, ["scope"]],
+  [
+    "policy realm typo, its identifier unknown",
+    "AccessPolicy",
+    realm({ identifier: UNKNOWN, labelPolicy: [] }),
+    ["realms[0].labelPolicy"],
+  ],
+])("unknown values: %s", async (_title, kind, news, properties) => {
+  const r = await providers[kind]({}, news);
+  expect((r.failures ?? []).map((f) => f.property)).toEqual(properties);
+});
+
+// Bug C: while another value is unknown, known inputs are still normalized.
+test("access policy: numeric realm identifier coerced while another value is unknown", async () => {
+  const r = await accessPolicyProvider.check(
+    {},
+    { ...policy, scopes: UNKNOWN, realms: [{ type: "stack", identifier: 123456 }] },
+  );
+  expect(r.failures ?? []).toEqual([]);
+  expect(r.inputs["realms"]).toEqual([{ type: "stack", identifier: "123456" }]);
+});
+
+// Bug D: `conditions: {}` clears subnets in the API, so check accepts it.
+test("access policy: conditions {} is accepted (clears subnets)", async () => {
+  const r = await accessPolicyProvider.check({}, { ...policy, conditions: {} });
+  expect(r.failures ?? []).toEqual([]);
+});
