@@ -88,7 +88,7 @@ export function buildServer(ctx: Ctx): FastifyInstance {
     ctx.log.add({
       method: req.method,
       path: pathOf(req.url),
-      query: queryRecord(req.query ?? Object.fromEntries(new URL(req.url, "http://x").searchParams)),
+      query: queryRecord(req.query),
       status,
       durationMs: Math.round((performance.now() - req.startedAt) * 1000) / 1000,
       time: iso(req.arrivedAt),

@@ -99,7 +99,8 @@ export function stackView(ctx: Ctx, s: StackRecord): Record<string, unknown> {
   const url = stackUrl(ctx, s);
   const org = ctx.opts.org;
   const ids = s.serviceIds;
-  const serviceStatus = status === "active" ? "active" : status;
+  // The hosted services follow the stack's own lifecycle.
+  const serviceStatus = status;
   return {
     id: s.id,
     orgId: org.id,
