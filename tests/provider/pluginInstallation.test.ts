@@ -167,6 +167,24 @@ describe("PluginInstallation provider against the emulator", () => {
     expect(s.message).toMatch(/stack "nostack" does not exist/);
   });
 
+  test("a lost install response is resolved by finding the installation, not by a second one", async () => {
+    await em.fault({
+      method: "POST",
+      path: "^/api/instances/plugs/plugins$",
+      kind: "lost-response",
+      count: 1,
+    });
+    const inputs = await checked({ stackSlug: "plugs", plugin: "grafana-clock-panel", version: "2.1.5" });
+    const created = await provider.create(inputs);
+    expect(created.outs).toMatchObject({ installedVersion: "2.1.5" });
+    const installs = (await em.requests())
+      .filter((r) => r.method === "POST" && r.path === "/api/instances/plugs/plugins")
+      .map((r) => r.status);
+    // The lost attempt (applied), then the repeat that meets "already installed".
+    expect(installs).toEqual([200, 409]);
+    expect((await em.state()).plugins).toHaveLength(1);
+  });
+
   test("read drops the installation of a stack that no longer exists", async () => {
     const created = await provider.create(
       await checked({ stackSlug: "plugs", plugin: "grafana-clock-panel" }),

@@ -212,6 +212,23 @@ describe("StackApiKey provider against the emulator", () => {
     expect(e.message).toMatch(/POST \/api\/instances\/keys\/api\/auth\/keys failed: 409 Conflict/);
   });
 
+  test("a lost create response: no second key with a lost secret, and an error that names the orphan", async () => {
+    await em.fault({
+      method: "POST",
+      path: "^/api/instances/keys/api/auth/keys$",
+      kind: "lost-response",
+      count: 1,
+    });
+    const e = await rejection(
+      provider.create(await checked({ stackSlug: "keys", name: "lost", role: "Viewer" })),
+    );
+    const [orphan] = await userKeys();
+    expect(orphan).toBeDefined();
+    expect(await userKeys()).toHaveLength(1);
+    expect(e.message).toContain(`a key of this name now exists (id ${orphan!.id})`);
+    expect(e.message).toMatch(/Delete that key in the stack's Grafana and run again, or choose another name/);
+  });
+
   test("a failing stack API gives a whole error that names the call and holds no key", async () => {
     const created = await provider.create(await checked({ stackSlug: "keys", name: "ci", role: "Viewer" }));
     await em.fault({ method: "GET", path: "^/grafana/keys/api/auth/keys$", kind: "status", status: 500 });
