@@ -15,6 +15,9 @@ import {
   type StateResource,
 } from "../../scripts/lib/engine";
 
+/** Names of the provider's temporary Admin keys (provider/resources/stackAdmin.ts). */
+export const TEMP_KEY_PREFIX = "pulumi-grafana-cloud-temp-admin-";
+
 export interface RequestLogEntry {
   method: string;
   path: string;
@@ -32,7 +35,11 @@ export interface TestEmulator {
   clearRequests(): Promise<void>;
   /** `GET /_emulator/state`: every object, deleted stacks included. */
   state(): Promise<any>;
-  /** The objects that exist: stacks not deleted or deleting, and everything else. */
+  /**
+   * The objects that exist: stacks not deleted or deleting, and everything else, except the
+   * provider's own short-lived Admin keys (stackAdmin.ts), which expire by themselves and go with
+   * their stack.
+   */
   live(): Promise<LiveObjects>;
   close(): Promise<void>;
 }
@@ -86,7 +93,7 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
         accessPolicies: s.accessPolicies,
         tokens: s.tokens,
         plugins: s.plugins,
-        stackApiKeys: s.stackApiKeys,
+        stackApiKeys: s.stackApiKeys.filter((k: any) => !String(k.name).startsWith(TEMP_KEY_PREFIX)),
       };
     },
     close: () => em.close(),

@@ -1,45 +1,19 @@
 // Scenarios 1 and 8 of the engine suite (issue 6): a program with every resource goes up, a second
 // preview reports nothing to do (before and after a refresh), destroy leaves the emulator empty;
 // a protected stack refuses destroy with a message naming deleteProtection and survives it.
-import * as pulumi from "@pulumi/pulumi";
-import { AccessPolicy, Stack, Token } from "../../provider";
+import { quickstart } from "../../examples/quickstart/program";
 import { stateResources } from "../../scripts/lib/engine";
 import { declaredResources, namesWithOp, type Scenario, startScenario, stepsByName } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
 jest.setTimeout(900_000);
 
-/** A stack, a policy scoped to it with a label policy, and a token of that policy. */
-function everything(deleteProtection: boolean | undefined) {
-  return async () => {
-    const stack = new Stack("stack", {
-      slug: "lifecycle",
-      description: "engine lifecycle",
-      labels: { team: "platform" },
-      ...(deleteProtection === undefined ? {} : { deleteProtection }),
-    });
-    const policy = new AccessPolicy("policy", {
-      region: "us",
-      name: "lifecycle-readers",
-      scopes: ["metrics:read", "logs:read"],
-      realms: [
-        {
-          type: "stack",
-          identifier: stack.stackId.apply(String),
-          labelPolicies: [{ selector: '{env="prod"}' }],
-        },
-      ],
-      conditions: { allowedSubnets: ["10.0.0.0/8"] },
-    });
-    const token = new Token("token", {
-      region: "us",
-      accessPolicyId: policy.policyId,
-      name: "lifecycle-token",
-      expiresAt: "2099-01-01T00:00:00Z",
-    });
-    return { stackUrl: stack.url, policyId: policy.policyId, token: pulumi.secret(token.token) };
-  };
+/** The quickstart (examples/quickstart): a stack, a policy, a token, a plugin and an API key. */
+function quickstartProgram(slug: string, deleteProtection: boolean) {
+  return async () => quickstart({ slug, deleteProtection });
 }
+
+const NOTHING = { stacks: [], accessPolicies: [], tokens: [], plugins: [], stackApiKeys: [] };
 
 describe("lifecycle", () => {
   let scenario: Scenario | undefined;
@@ -48,49 +22,74 @@ describe("lifecycle", () => {
     scenario = undefined;
   });
 
-  test("up creates everything; preview is clean before and after a refresh; destroy empties the emulator", async () => {
-    scenario = await startScenario({ projectName: "engine-lifecycle", program: everything(false) });
+  test("up of the quickstart; preview is clean before and after a refresh; destroy empties the emulator", async () => {
+    scenario = await startScenario({
+      projectName: "engine-lifecycle",
+      program: quickstartProgram("lifecycle", false),
+    });
     const { project, emulator } = scenario;
 
     const up = await project.up();
     expect(up.result.summary.result).toBe("succeeded");
-    expect(namesWithOp(up.events, "create")).toEqual(["policy", "stack", "token"]);
+    expect(namesWithOp(up.events, "create")).toEqual([
+      "ci-key",
+      "clock-panel",
+      "main",
+      "readers",
+      "readers-token",
+    ]);
     const live = await emulator.live();
+    const [stack] = live.stacks;
+    const [policy] = live.accessPolicies;
     expect(live.stacks).toHaveLength(1);
     expect(live.accessPolicies).toHaveLength(1);
     expect(live.tokens).toHaveLength(1);
-    expect(up.result.outputs["stackUrl"]?.value).toBe(`${emulator.url}/grafana/lifecycle`);
-    expect(up.result.outputs["policyId"]?.value).toBe(live.accessPolicies[0].id);
-    expect(live.accessPolicies[0].realms).toEqual([
-      { type: "stack", identifier: String(live.stacks[0].id), labelPolicies: [{ selector: '{env="prod"}' }] },
+    expect(live.plugins).toHaveLength(1);
+    expect(live.stackApiKeys).toHaveLength(1);
+    expect(stack).toMatchObject({ slug: "lifecycle", status: "active", labels: { team: "platform" } });
+    expect(policy.realms).toEqual([
+      { type: "stack", identifier: String(stack.id), labelPolicies: [{ selector: '{env!="dev"}' }] },
     ]);
-    expect(live.tokens[0].accessPolicyId).toBe(live.accessPolicies[0].id);
+    expect(live.tokens[0].accessPolicyId).toBe(policy.id);
+    expect(live.plugins[0]).toMatchObject({
+      stackSlug: "lifecycle",
+      plugin: "grafana-clock-panel",
+      version: "2.1.8",
+    });
+    expect(live.stackApiKeys[0]).toMatchObject({ stackSlug: "lifecycle", name: "ci", role: "Editor" });
+    const outputs = up.result.outputs;
+    expect(outputs["stackUrl"]?.value).toBe(`${emulator.url}/grafana/lifecycle`);
+    expect(outputs["policyId"]?.value).toBe(policy.id);
+    expect(outputs["tokenId"]?.value).toBe(live.tokens[0].id);
+    expect(outputs["pluginVersion"]?.value).toBe("2.1.8");
+    expect(outputs["keyId"]?.value).toBe(live.stackApiKeys[0].id);
+    expect(outputs["token"]?.secret).toBe(true);
 
     // The CLI itself fails the preview if it finds anything to do.
     const preview = await project.preview({ expectNoChanges: true });
-    expect(preview.result.changeSummary).toEqual({ same: 4 });
+    expect(preview.result.changeSummary).toEqual({ same: 6 });
 
     const refresh = await project.refresh({ expectNoChanges: true });
-    expect(refresh.result.summary.resourceChanges).toEqual({ same: 4 });
+    expect(refresh.result.summary.resourceChanges).toEqual({ same: 6 });
     const afterRefresh = await project.preview({ expectNoChanges: true });
-    expect(afterRefresh.result.changeSummary).toEqual({ same: 4 });
-    expect(Object.values(stepsByName(afterRefresh.events)).flat()).toEqual(["same", "same", "same"]);
+    expect(afterRefresh.result.changeSummary).toEqual({ same: 6 });
+    expect(new Set(Object.values(stepsByName(afterRefresh.events)).flat())).toEqual(new Set(["same"]));
 
     const destroy = await project.destroy();
-    expect(destroy.result.summary.resourceChanges).toEqual({ delete: 4 });
+    expect(destroy.result.summary.resourceChanges).toEqual({ delete: 6 });
     expect(stateResources(await project.exportState())).toHaveLength(0);
-    expect(await emulator.live()).toEqual({
-      stacks: [],
-      accessPolicies: [],
-      tokens: [],
-      plugins: [],
-      stackApiKeys: [],
-    });
+    expect(await emulator.live()).toEqual(NOTHING);
+    // Nothing at all is left, not even the provider's temporary Admin keys.
+    const raw = await emulator.state();
+    expect(raw.stackApiKeys).toEqual([]);
+    expect(raw.stacks.map((s: any) => s.status)).toEqual(["deleted"]);
   });
 
   test("a protected stack refuses destroy, names deleteProtection, and still exists", async () => {
-    // deleteProtection is left to its default (true), as a user would.
-    scenario = await startScenario({ projectName: "engine-protected", program: everything(undefined) });
+    scenario = await startScenario({
+      projectName: "engine-protected",
+      program: quickstartProgram("protected", true),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [stackBefore] = (await emulator.live()).stacks;
@@ -103,7 +102,7 @@ describe("lifecycle", () => {
     expect(failure).toBeDefined();
     expect(failure?.output).toMatch(/deleteProtection/);
     expect(failure?.output).toMatch(/delete protection is enabled/i);
-    expect(failure?.output).toMatch(/lifecycle/);
+    expect(failure?.output).toMatch(/"protected"/);
 
     // The stack is still there, and still in state; its dependents went first.
     const live = await emulator.live();
@@ -113,9 +112,9 @@ describe("lifecycle", () => {
     ]);
 
     // Lifting the protection, as the message says, lets destroy through.
-    project.setProgram(everything(false));
+    project.setProgram(quickstartProgram("protected", false));
     await project.up();
     await project.destroy();
-    expect((await emulator.live()).stacks).toEqual([]);
+    expect(await emulator.live()).toEqual(NOTHING);
   });
 });
