@@ -2,10 +2,12 @@
 // For each change, `preview` plans an update of that one resource (never a replace), `up` applies
 // it, the emulator holds the new value, and the next preview is clean. A few steps change only the
 // spelling of a value (set order, timestamp format), which must plan nothing at all.
+// StackApiKey has no updatable field (the API has no update): see replacements.test.ts.
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import {
   AccessPolicy,
   type AccessPolicyArgs,
+  PluginInstallation,
   Stack,
   type StackArgs,
   Token,
@@ -281,5 +283,36 @@ describe("in-place updates", () => {
     expect((await emulator.live()).tokens.map((t: any) => t.id)).toEqual([created.id]);
     // The API shows a token's secret only once: updates must keep the one from create.
     expect(await secretOf()).toBe(secret);
+  });
+
+  test("PluginInstallation: version updates in place, pinned to pinned and pinned to latest", async () => {
+    const program = (declared: { version: string }) => async () => {
+      const stack = new Stack("stack", { slug: "updatesplugin", deleteProtection: false });
+      new PluginInstallation("plugin", { stackSlug: stack.slug, plugin: "grafana-clock-panel", ...declared });
+    };
+    const declared = { version: "2.1.3" };
+    scenario = await startScenario({ projectName: "engine-updates-plugin", program: program(declared) });
+    const { project, emulator } = scenario;
+    await project.up();
+    const [created] = (await emulator.live()).plugins;
+    expect(created).toMatchObject({ plugin: "grafana-clock-panel", version: "2.1.3" });
+
+    await walk(project, emulator, declared, program, [
+      {
+        what: "version pinned to another",
+        change: (d) => void (d.version = "2.1.5"),
+        updates: "plugin",
+        check: (live) => expect(live.plugins[0].version).toBe("2.1.5"),
+      },
+      {
+        what: "version latest",
+        change: (d) => void (d.version = "latest"),
+        updates: "plugin",
+        check: (live) => expect(live.plugins[0].version).toBe("2.1.8"),
+      },
+    ]);
+
+    // Updated, not reinstalled.
+    expect((await emulator.live()).plugins.map((p: any) => p.id)).toEqual([created.id]);
   });
 });
