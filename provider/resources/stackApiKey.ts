@@ -10,6 +10,7 @@ import { z } from "zod";
 import {
   createStackApiKey,
   deleteStackApiKey,
+  listStackApiKeys,
   STACK_KEY_ROLES,
   type StackKey,
   type StackKeyRole,
@@ -114,8 +115,16 @@ function toOutputs(
   }) as StackApiKeyOutputs;
 }
 
+/**
+ * The stack's keys as of now. Create uses this rather than the shared `listStackKeys`, whose
+ * in-flight answer may predate the key just made.
+ */
+function freshKeys(stackSlug: string): Promise<StackKey[] | StackGone> {
+  return withStackAdmin(stackSlug, (c, s) => listStackApiKeys(c, s.stackUrl, s.key));
+}
+
 async function findByName(stackSlug: string, name: string): Promise<StackKey | undefined> {
-  const keys = await listStackKeys(stackSlug);
+  const keys = await freshKeys(stackSlug);
   return keys === STACK_GONE ? undefined : keys.find((k) => k.name === name);
 }
 
@@ -196,7 +205,7 @@ export const stackApiKeyProvider = {
       let expiration: string | undefined;
       if (inputs.secondsToLive && inputs.secondsToLive > 0) {
         const estimate = new Date(Date.now() + inputs.secondsToLive * 1000).toISOString();
-        const keys = await listStackKeys(inputs.stackSlug).catch((): StackGone => STACK_GONE);
+        const keys = await freshKeys(inputs.stackSlug).catch((): StackGone => STACK_GONE);
         const found = keys === STACK_GONE ? undefined : keys.find((k) => k.id === created.id);
         expiration = found?.expiration ?? estimate;
       }
