@@ -91,7 +91,7 @@ async function open(client: ApiClient, cacheKey: string, stackSlug: string): Pro
     throw withContext(
       e,
       `making a temporary Admin API key for stack "${stackSlug}" (needed to read and delete its API keys ` +
-        `through the stack URL; the access policy needs the stack-service-accounts:write scope)`,
+        `through the stack URL; the access policy must be allowed to create the stack's API keys)`,
     );
   }
   const entry: Entry = {
