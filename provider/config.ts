@@ -55,21 +55,26 @@ try {
   // Running from sources (ts-jest): the path differs; the user agent then says 0.0.0.
 }
 
-let cached: { key: string; client: ApiClient } | undefined;
+/** Clients by configuration and options, so alternating callers (plugins retry longer) reuse theirs. */
+const clients = new Map<string, ApiClient>();
 
 /** A client for the current configuration, reused while the configuration stays the same. */
 export function getClient(overrides: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}): ApiClient {
   const cfg = resolveConfig();
-  const key = `${cfg.url}\u0000${cfg.token}\u0000${JSON.stringify(overrides)}`;
-  if (cached?.key === key) return cached.client;
+  const tuning = retryTuningFromEnv();
+  const key = `${cfg.url}\u0000${cfg.token}\u0000${JSON.stringify(tuning)}\u0000${JSON.stringify(overrides)}`;
+  const known = clients.get(key);
+  if (known) return known;
   const client = new ApiClient({
     baseUrl: cfg.url,
     token: cfg.token,
     userAgent: `pulumi-grafana-cloud/${version}`,
-    ...retryTuningFromEnv(),
+    ...tuning,
     ...overrides,
   });
-  cached = { key, client };
+  // A provider process sees one or two configurations; the bound only guards against churn.
+  if (clients.size >= 16) clients.clear();
+  clients.set(key, client);
   return client;
 }
 

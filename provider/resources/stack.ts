@@ -323,6 +323,15 @@ export const stackProvider = {
           if (inputs.adoptExisting) {
             const existing = await getStack(client, inputs.slug).catch(() => undefined);
             if (existing && !GONE.has(existing.status)) {
+              // The region cannot be updated: adopting a stack from another region would record
+              // a region in state that the stack does not have.
+              if (existing.regionSlug && existing.regionSlug !== inputs.region) {
+                throw withContext(
+                  e,
+                  `${where}: a stack with this slug exists in region ${existing.regionSlug}, not ${inputs.region}; ` +
+                    `set region: "${existing.regionSlug}" to adopt it`,
+                );
+              }
               s = await updateStack(client, existing.id, updateBody(inputs));
               return finishCreate(client, s, inputs);
             }

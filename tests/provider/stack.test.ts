@@ -121,6 +121,10 @@ describe("Stack provider against the emulator", () => {
     const first = await provider.create(await checked({ slug: "taken", waitForReadiness: false }));
     const err = await rejection(provider.create(await checked({ slug: "taken" })));
     expect(err.message).toContain("adoptExisting: true");
+    const wrongRegion = await rejection(
+      provider.create(await checked({ slug: "taken", region: "eu", adoptExisting: true })),
+    );
+    expect(wrongRegion.message).toContain('exists in region us, not eu; set region: "us" to adopt it');
     const adopted = await provider.create(
       await checked({ slug: "taken", description: "mine now", adoptExisting: true }),
     );
