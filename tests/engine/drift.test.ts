@@ -1,0 +1,205 @@
+// Scenario 4 of the engine suite (issue 6): drift. Objects changed behind Pulumi's back (through
+// the emulator's own API, as a person in the Grafana Cloud UI would) show up as updates in
+// `pulumi refresh`, and the next `up` restores the declaration. Objects deleted behind its back are
+// dropped by refresh and recreated by `up`.
+import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "../../provider";
+import {
+  declaredResources,
+  namesWithOp,
+  type Scenario,
+  startScenario,
+  stepsByName,
+  type TestEmulator,
+} from "./helpers";
+
+// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
+jest.setTimeout(900_000);
+
+/**
+ * Every resource, with a value declared for each field that can drift. Dependents are wired
+ * through the resource ids (the API's ids), which stay known while a preview plans an update.
+ */
+function program(slug: string) {
+  return async () => {
+    const stack = new Stack("stack", {
+      slug,
+      name: "Drift stack",
+      description: "declared",
+      labels: { team: "platform" },
+      deleteProtection: false,
+    });
+    const policy = new AccessPolicy("policy", {
+      region: "us",
+      name: `${slug}-policy`,
+      displayName: "Declared policy",
+      scopes: ["metrics:read", "logs:read"],
+      realms: [{ type: "stack", identifier: stack.id }],
+    });
+    new Token("token", {
+      region: "us",
+      accessPolicyId: policy.id,
+      name: `${slug}-token`,
+      displayName: "Declared token",
+      expiresAt: "2090-01-01T00:00:00Z",
+    });
+    new PluginInstallation("plugin", {
+      stackSlug: stack.slug,
+      plugin: "grafana-clock-panel",
+      version: "2.1.5",
+    });
+    new StackApiKey("key", { stackSlug: stack.slug, name: "ci", role: "Editor" });
+  };
+}
+
+/** What the program declares, as the emulator shows it. */
+async function expectDeclared(emulator: TestEmulator, slug: string): Promise<void> {
+  const live = await emulator.live();
+  expect(live.stacks).toHaveLength(1);
+  expect(live.stacks[0]).toMatchObject({
+    slug,
+    name: "Drift stack",
+    description: "declared",
+    labels: { team: "platform" },
+  });
+  expect(live.accessPolicies).toHaveLength(1);
+  expect(live.accessPolicies[0]).toMatchObject({
+    displayName: "Declared policy",
+    status: "active",
+    conditions: null,
+    realms: [{ type: "stack", identifier: String(live.stacks[0].id), labelPolicies: [] }],
+  });
+  expect([...live.accessPolicies[0].scopes].sort()).toEqual(["logs:read", "metrics:read"]);
+  expect(live.tokens).toHaveLength(1);
+  expect(live.tokens[0]).toMatchObject({
+    displayName: "Declared token",
+    expiresAt: "2090-01-01T00:00:00.000Z",
+    accessPolicyId: live.accessPolicies[0].id,
+  });
+  expect(live.plugins.map((p) => [p.stackSlug, p.plugin, p.version])).toEqual([
+    [slug, "grafana-clock-panel", "2.1.5"],
+  ]);
+  expect(live.stackApiKeys.map((k) => [k.stackSlug, k.name, k.role])).toEqual([[slug, "ci", "Editor"]]);
+}
+
+/** Deletes a stack API key the way a person would: with an Admin key of that stack, at its URL. */
+async function deleteStackKeyByHand(emulator: TestEmulator, slug: string, keyId: number): Promise<void> {
+  const admin = await emulator.api("POST", `/api/instances/${slug}/api/auth/keys`, {
+    name: "by-hand",
+    role: "Admin",
+  });
+  const asAdmin = (id: number) =>
+    fetch(`${emulator.url}/grafana/${slug}/api/auth/keys/${id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${admin.body.key}` },
+    });
+  expect((await asAdmin(keyId)).status).toBe(200);
+  expect((await asAdmin(admin.body.id)).status).toBe(200);
+}
+
+describe("drift", () => {
+  let scenario: Scenario | undefined;
+  afterEach(async () => {
+    await scenario?.dispose();
+    scenario = undefined;
+  });
+
+  test("changes behind Pulumi's back show in refresh, and up restores the declaration", async () => {
+    scenario = await startScenario({ projectName: "engine-drift-changes", program: program("drift") });
+    const { project, emulator } = scenario;
+    await project.up();
+    await expectDeclared(emulator, "drift");
+    const before = await emulator.live();
+    const stack = before.stacks[0];
+    const policy = before.accessPolicies[0];
+    const token = before.tokens[0];
+
+    await emulator.api("POST", `/api/instances/${stack.id}`, {
+      name: "Renamed by hand",
+      description: "changed by hand",
+      labels: { team: "someone-else", extra: "label" },
+    });
+    await emulator.api("POST", `/api/v1/accesspolicies/${policy.id}?region=us`, {
+      displayName: "Changed by hand",
+      scopes: ["metrics:read", "metrics:write"],
+      conditions: { allowedSubnets: ["192.0.2.0/24"] },
+      status: "inactive",
+    });
+    await emulator.api("POST", `/api/v1/tokens/${token.id}?region=us`, {
+      displayName: "Changed by hand",
+      expiresAt: "2080-01-01T00:00:00Z",
+    });
+    await emulator.api("POST", `/api/instances/drift/plugins/grafana-clock-panel`, { version: "2.1.3" });
+
+    // Refresh sees each changed object as an update; the key (which cannot change) stays the same.
+    const refresh = await project.refresh();
+    expect(refresh.result.summary.resourceChanges).toEqual({ update: 4, same: 2 });
+    expect(refresh.output).toMatch(/4 updated/);
+    const state = declaredResources(await project.exportState());
+    const outputsOf = (type: string) => state.find((r) => r.type.endsWith(`:${type}`))?.outputs;
+    expect(outputsOf("Stack")).toMatchObject({ name: "Renamed by hand", description: "changed by hand" });
+    expect(outputsOf("AccessPolicy")).toMatchObject({ displayName: "Changed by hand", status: "inactive" });
+    expect(outputsOf("Token")).toMatchObject({ displayName: "Changed by hand" });
+    expect(outputsOf("PluginInstallation")).toMatchObject({ installedVersion: "2.1.3" });
+
+    // The program still declares the old values: the next preview plans to put them back.
+    const preview = await project.preview();
+    expect(namesWithOp(preview.events, "update")).toEqual(["plugin", "policy", "stack", "token"]);
+    expect(stepsByName(preview.events)["key"]).toEqual(["same"]);
+
+    const up = await project.up();
+    expect(up.result.summary.resourceChanges).toEqual({ update: 4, same: 2 });
+    await expectDeclared(emulator, "drift");
+    // Restored in place: the same objects as before.
+    const after = await emulator.live();
+    expect([after.stacks[0].id, after.accessPolicies[0].id, after.tokens[0].id]).toEqual([
+      stack.id,
+      policy.id,
+      token.id,
+    ]);
+    await project.preview({ expectNoChanges: true });
+    await project.refresh({ expectNoChanges: true });
+  });
+
+  test("objects deleted behind Pulumi's back are dropped by refresh and recreated by up", async () => {
+    scenario = await startScenario({ projectName: "engine-drift-deletions", program: program("gone") });
+    const { project, emulator } = scenario;
+    await project.up();
+    const first = await emulator.live();
+
+    // The leaves first: the token, the plugin and the key; the stack and the policy stay.
+    await emulator.api("DELETE", `/api/v1/tokens/${first.tokens[0].id}?region=us`);
+    await emulator.api("DELETE", `/api/instances/gone/plugins/grafana-clock-panel`);
+    await deleteStackKeyByHand(emulator, "gone", first.stackApiKeys[0].id);
+    const leaves = await emulator.live();
+    expect([leaves.tokens, leaves.plugins, leaves.stackApiKeys]).toEqual([[], [], []]);
+
+    const refresh = await project.refresh();
+    expect(refresh.result.summary.resourceChanges).toEqual({ delete: 3, same: 3 });
+    expect(
+      declaredResources(await project.exportState())
+        .map((r) => r.type.split(":").pop())
+        .sort(),
+    ).toEqual(["AccessPolicy", "Stack"]);
+    const recreate = await project.up();
+    expect(namesWithOp(recreate.events, "create")).toEqual(["key", "plugin", "token"]);
+    await expectDeclared(emulator, "gone");
+    const second = await emulator.live();
+    expect(second.tokens[0].id).not.toBe(first.tokens[0].id);
+    expect([second.stacks[0].id, second.accessPolicies[0].id]).toEqual([
+      first.stacks[0].id,
+      first.accessPolicies[0].id,
+    ]);
+
+    // Then everything: the policy (its token goes with it) and the stack (its plugin and key too).
+    await emulator.api("DELETE", `/api/v1/accesspolicies/${second.accessPolicies[0].id}?region=us`);
+    await emulator.api("DELETE", `/api/instances/${second.stacks[0].id}`);
+    const refreshAll = await project.refresh();
+    expect(refreshAll.result.summary.resourceChanges).toEqual({ delete: 5, same: 1 });
+    expect(declaredResources(await project.exportState())).toEqual([]);
+    const recreateAll = await project.up();
+    expect(namesWithOp(recreateAll.events, "create")).toEqual(["key", "plugin", "policy", "stack", "token"]);
+    await expectDeclared(emulator, "gone");
+    expect((await emulator.live()).stacks[0].id).not.toBe(second.stacks[0].id);
+    await project.preview({ expectNoChanges: true });
+  });
+});
