@@ -1,0 +1,1036 @@
+/**
+ * `npm run bench`: measures the providers through the real Pulumi engine against the local
+ * emulator, and writes bench/results.json and bench/results.md (issue 7, "Benchmark").
+ *
+ * 1. Cloud API calls per operation of each resource, per no-op preview, refresh and no-op up,
+ *    counted from the emulator's request log (cleared before each measured command), next to the
+ *    minimum the API allows.
+ * 2. `pulumi up` of 20 access policies + 100 tokens with 100 ms emulator latency, against the ideal
+ *    `calls × latency / parallelism`, at the engine's default parallelism and a higher one; the
+ *    largest number of requests in flight at once, from the log's timestamps.
+ * 3. Provider overhead: a no-op `pulumi preview` of 100 access policies against the same program
+ *    on a trivial in-memory dynamic provider.
+ * 4. State size per resource and the size of `__provider`.
+ *
+ * Timings are medians of several runs; ratios compare runs of the same invocation.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
+import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { DEFAULT_ORG, DEFAULT_TOKEN } from "../emulator";
+import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "../provider";
+import {
+  createEngineProject,
+  declaredResources,
+  EngineCommandError,
+  findRepoRoot,
+  PulumiCliMissingError,
+  stateResources,
+  type EngineProject,
+  type StateResource,
+} from "./lib/engine";
+import {
+  apiWindowMs,
+  formatCalls,
+  isRead,
+  machineInfo,
+  maxInFlight,
+  median,
+  startBenchEmulator,
+  stackExportBytes,
+  type BenchEmulator,
+  type MachineInfo,
+  type RequestLogEntry,
+} from "./lib/bench";
+
+const USAGE = `Usage: npm run bench -- [--runs N] [--preview-runs N] [--high-parallel N] [--only LIST] [--out DIR]
+
+  --runs N            runs of each timed up/destroy in section 2 (default 3)
+  --preview-runs N    runs of each no-op preview in section 3 (default 5)
+  --high-parallel N   the higher --parallel of section 2 (default 32)
+  --only LIST         comma-separated sections to run: calls,throughput,overhead (default all;
+                      state sizes come from whichever ran)
+  --out DIR           where results.json and results.md go (default bench/)
+  --help              this text`;
+
+const LATENCY_MS = 100;
+const POLICIES = 20;
+const TOKENS = 100;
+const OVERHEAD_RESOURCES = 100;
+const EFFICIENCY_TARGET = 0.7;
+const OVERHEAD_TARGET = 1.15;
+const STATE_TARGET_BYTES = 8 * 1024;
+const TYPE_PREFIX = "pulumi-nodejs:dynamic/grafana-cloud:";
+
+function log(text: string): void {
+  console.log(text);
+}
+
+/** Credentials come from stack config only; the caller's shell must not leak in. */
+async function project(name: string, em: BenchEmulator, program: PulumiFn): Promise<EngineProject> {
+  return createEngineProject({
+    projectName: name,
+    program,
+    config: { "grafana-cloud:url": em.url },
+    secretsConfig: { "grafana-cloud:accessPolicyToken": DEFAULT_TOKEN },
+    env: { GRAFANA_CLOUD_API_URL: "", GRAFANA_CLOUD_ACCESS_POLICY_TOKEN: "" },
+  });
+}
+
+/** Runs `command` with a cleared request log and returns what it sent to the emulator. */
+async function counted<R>(
+  em: BenchEmulator,
+  command: () => Promise<R>,
+): Promise<{ result: R; log: RequestLogEntry[] }> {
+  await em.clearRequests();
+  const result = await command();
+  return { result, log: await em.requests() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. API calls per operation
+
+interface KeySpec {
+  name: string;
+  role: "Viewer" | "Editor" | "Admin";
+  secondsToLive?: number;
+}
+
+/** What the counting program declares; changed between steps. */
+interface CountsSpec {
+  stack: boolean;
+  stackDescription: string;
+  policy: boolean;
+  policyDisplayName: string;
+  token: boolean;
+  tokenDisplayName: string;
+  plugin: boolean;
+  pluginVersion: string;
+  keys: KeySpec[];
+}
+
+const SLUG = "benchstack";
+
+function countsProgram(spec: CountsSpec): PulumiFn {
+  return async () => {
+    if (!spec.stack) return;
+    const stack = new Stack("stack", {
+      slug: SLUG,
+      description: spec.stackDescription,
+      deleteProtection: false,
+      readinessTimeoutSeconds: 120,
+    });
+    if (spec.policy) {
+      const policy = new AccessPolicy("policy", {
+        region: "us",
+        name: "bench-policy",
+        displayName: spec.policyDisplayName,
+        scopes: ["metrics:read", "logs:read"],
+        realms: [{ type: "stack", identifier: stack.stackId.apply(String) }],
+      });
+      if (spec.token) {
+        new Token("token", {
+          region: "us",
+          accessPolicyId: policy.policyId,
+          name: "bench-token",
+          displayName: spec.tokenDisplayName,
+        });
+      }
+    }
+    if (spec.plugin) {
+      new PluginInstallation("plugin", {
+        stackSlug: stack.slug,
+        plugin: "grafana-clock-panel",
+        version: spec.pluginVersion,
+      });
+    }
+    for (const k of spec.keys) {
+      new StackApiKey(k.name, {
+        stackSlug: stack.slug,
+        name: k.name,
+        role: k.role,
+        ...(k.secondsToLive !== undefined ? { secondsToLive: k.secondsToLive } : {}),
+      });
+    }
+  };
+}
+
+interface OperationRow {
+  resource: string;
+  operation: string;
+  /** Resources the measured command touched (per-resource figures divide by it). */
+  resources: number;
+  calls: number;
+  reads: number;
+  writes: number;
+  /** The fewest calls this operation can make, as argued in `minimumWhy`. */
+  minimum: number;
+  minimumWhy: string;
+  detail: string;
+  durationMs: number;
+}
+
+interface CountsResult {
+  rows: OperationRow[];
+  state: StateSizes;
+  targets: { noopPreviewCalls: number; noopUpCalls: number; refresh: RefreshCheck };
+}
+
+interface RefreshCheck {
+  /** Resources other than stack API keys, and the GETs made for them. */
+  plainResources: number;
+  plainCalls: number;
+  plainGets: number;
+  keys: number;
+  stacksWithKeys: number;
+  keyCalls: number;
+  met: boolean;
+}
+
+/** Which resource a request served, from its path; `key` covers the stack-URL API. */
+function resourceOf(r: RequestLogEntry): "stack" | "policy" | "token" | "plugin" | "key" {
+  if (r.path.startsWith("/api/v1/accesspolicies")) return "policy";
+  if (r.path.startsWith("/api/v1/tokens")) return "token";
+  if (/^\/api\/instances\/[^/]+\/plugins/.test(r.path)) return "plugin";
+  if (/\/api\/auth\/keys/.test(r.path)) return "key";
+  // The key provider looks its stack up by slug; the stack provider uses the numeric id.
+  if (new RegExp(`^/api/instances/${SLUG}$`).test(r.path)) return "key";
+  return "stack";
+}
+
+async function measureCalls(): Promise<CountsResult> {
+  // A stack takes 1.5 s to become ready, as in the demo; no latency; no rate limit.
+  const em = await startBenchEmulator({ readinessDelayMs: 1500, slugReuseWindowMs: 0, rateLimitPerHour: 0 });
+  const spec: CountsSpec = {
+    stack: false,
+    stackDescription: "bench",
+    policy: false,
+    policyDisplayName: "Bench policy",
+    token: false,
+    tokenDisplayName: "Bench token",
+    plugin: false,
+    pluginVersion: "2.1.5",
+    keys: [],
+  };
+  const p = await project("bench-calls", em, countsProgram(spec));
+  const rows: OperationRow[] = [];
+  const add = (
+    resource: string,
+    operation: string,
+    resources: number,
+    run: { log: RequestLogEntry[]; durationMs: number },
+    minimum: number,
+    minimumWhy: string,
+  ) => {
+    const reads = run.log.filter(isRead).length;
+    const row: OperationRow = {
+      resource,
+      operation,
+      resources,
+      calls: run.log.length,
+      reads,
+      writes: run.log.length - reads,
+      minimum,
+      minimumWhy,
+      detail: formatCalls(run.log),
+      durationMs: Math.round(run.durationMs),
+    };
+    rows.push(row);
+    log(
+      `  ${resource.padEnd(18)} ${operation.padEnd(28)} ${String(row.calls).padStart(3)} calls: ${row.detail}`,
+    );
+  };
+  const up = async () => {
+    const { result, log: l } = await counted(em, () => p.up());
+    return { log: l, durationMs: result.durationMs };
+  };
+  const refresh = async (target?: string[]) => {
+    const { result, log: l } = await counted(em, () => p.refresh(target ? { target } : {}));
+    return { log: l, durationMs: result.durationMs };
+  };
+  try {
+    log("\n[1/4] API calls per operation");
+    spec.stack = true;
+    add("Stack", "create", 1, await up(), 5, STACK_CREATE_WHY);
+    spec.policy = true;
+    add("AccessPolicy", "create", 1, await up(), 1, "one POST");
+    spec.token = true;
+    add("Token", "create", 1, await up(), 1, "one POST (answers the secret)");
+    spec.plugin = true;
+    add("PluginInstallation", "create", 1, await up(), 1, "one POST");
+    spec.keys.push({ name: "key-a", role: "Viewer" });
+    add("StackApiKey", "create", 1, await up(), 1, "one POST to the Cloud API (answers the secret)");
+    spec.keys.push({ name: "key-b", role: "Viewer", secondsToLive: 86_400 });
+    add("StackApiKey", "create (with secondsToLive)", 1, await up(), 1, KEY_TTL_WHY);
+    spec.keys.push({ name: "key-c", role: "Editor" });
+    await up();
+
+    const state = await p.exportState();
+    const urn = (name: string) => {
+      const r = stateResources(state).find((x) => x.urn.endsWith(`::${name}`));
+      if (!r) throw new Error(`no resource ${name} in state`);
+      return r.urn;
+    };
+    const sizes = await stateSizes(p, "calls program (1 stack, 1 policy, 1 token, 1 plugin, 3 keys)");
+
+    const preview = await counted(em, () => p.preview({ expectNoChanges: true }));
+    add(
+      "(all 7)",
+      "no-op preview",
+      7,
+      { log: preview.log, durationMs: preview.result.durationMs },
+      0,
+      NOOP_WHY,
+    );
+    const noopUp = await counted(em, () => p.up({ expectNoChanges: true }));
+    add("(all 7)", "no-op up", 7, { log: noopUp.log, durationMs: noopUp.result.durationMs }, 0, NOOP_WHY);
+    const fullRefresh = await refresh();
+    add(
+      "(all 7)",
+      "refresh",
+      7,
+      fullRefresh,
+      7,
+      "1 GET each for stack, policy, token, plugin; 3 for the 3 keys",
+    );
+
+    add("Stack", "read (refresh)", 1, await refresh([urn("stack")]), 1, "one GET");
+    add("AccessPolicy", "read (refresh)", 1, await refresh([urn("policy")]), 1, "one GET");
+    add("Token", "read (refresh)", 1, await refresh([urn("token")]), 1, "one GET");
+    add("PluginInstallation", "read (refresh)", 1, await refresh([urn("plugin")]), 1, "one GET");
+    add("StackApiKey", "read (refresh), 1 key", 1, await refresh([urn("key-a")]), 3, KEY_READ_WHY);
+    add(
+      "StackApiKey",
+      "read (refresh), 3 keys of 1 stack",
+      3,
+      await refresh([urn("key-a"), urn("key-b"), urn("key-c")]),
+      3,
+      "3 per stack, shared by its keys",
+    );
+
+    spec.stackDescription = "bench, updated";
+    add("Stack", "update", 1, await up(), 1, "one POST");
+    spec.policyDisplayName = "Bench policy, updated";
+    add("AccessPolicy", "update", 1, await up(), 1, "one POST");
+    spec.tokenDisplayName = "Bench token, updated";
+    add("Token", "update", 1, await up(), 1, "one POST");
+    spec.pluginVersion = "2.1.8";
+    add("PluginInstallation", "update", 1, await up(), 1, "one POST");
+    spec.keys = spec.keys.map((k) => (k.name === "key-a" ? { ...k, role: "Editor" } : k));
+    add("StackApiKey", "replace (no update in the API)", 1, await up(), 4, KEY_REPLACE_WHY);
+
+    spec.keys = spec.keys.filter((k) => k.name !== "key-b");
+    add("StackApiKey", "delete, 1 key", 1, await up(), 3, KEY_DELETE_WHY);
+    spec.keys = [];
+    add(
+      "StackApiKey",
+      "delete, 2 keys of 1 stack",
+      2,
+      await up(),
+      4,
+      "3 for the first key, 1 per further key",
+    );
+    spec.plugin = false;
+    add("PluginInstallation", "delete", 1, await up(), 1, "one DELETE");
+    spec.token = false;
+    add("Token", "delete", 1, await up(), 1, "one DELETE");
+    spec.policy = false;
+    add("AccessPolicy", "delete", 1, await up(), 1, "one DELETE");
+    spec.stack = false;
+    add("Stack", "delete", 1, await up(), 1, "one DELETE");
+
+    return {
+      rows,
+      state: sizes,
+      targets: {
+        noopPreviewCalls: preview.log.length,
+        noopUpCalls: noopUp.log.length,
+        refresh: refreshCheck(fullRefresh.log, { plain: 4, keys: 3, stacksWithKeys: 1 }),
+      },
+    };
+  } finally {
+    await p.dispose().catch(() => undefined);
+    await em.close();
+  }
+}
+
+const STACK_CREATE_WHY =
+  "1 POST; with waitForReadiness (the default) also ≥1 readiness GET (polled with backoff 250 ms → 5 s " +
+  "while the stack starts, 1.5 s here) and 1 GET of the stack URL's /api/health, then 1 GET of the stack " +
+  "(status active, endpoints) and 1 GET of its connections (OTLP, Influx, OnCall URLs are not in the stack object)";
+const KEY_TTL_WHY =
+  "1 POST; the answer has no expiration, which the provider reads back (3 calls through the stack URL, as a read) " +
+  "so that refresh sees the same instant";
+const KEY_READ_WHY =
+  "GET the stack (its URL is not kept in the key's state), POST a temporary Admin key (the Cloud API cannot " +
+  "list keys; the stack URL needs an Admin key), GET the stack's keys";
+const KEY_REPLACE_WHY = "delete (3, as below) then create (1): name and stack are kept, so delete first";
+const KEY_DELETE_WHY = "GET the stack, POST a temporary Admin key, DELETE through the stack URL";
+const NOOP_WHY = "check and diff compare inputs with state; nothing to ask the API";
+
+function refreshCheck(
+  l: RequestLogEntry[],
+  expected: { plain: number; keys: number; stacksWithKeys: number },
+): RefreshCheck {
+  const plain = l.filter((r) => resourceOf(r) !== "key");
+  const keyCalls = l.filter((r) => resourceOf(r) === "key").length;
+  const plainGets = plain.filter(isRead).length;
+  return {
+    plainResources: expected.plain,
+    plainCalls: plain.length,
+    plainGets,
+    keys: expected.keys,
+    stacksWithKeys: expected.stacksWithKeys,
+    keyCalls,
+    met:
+      plain.length === expected.plain &&
+      plainGets === expected.plain &&
+      keyCalls <= 3 * expected.stacksWithKeys &&
+      (expected.keys <= expected.stacksWithKeys || keyCalls < 3 * expected.keys),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Throughput: 20 policies + 100 tokens
+
+function throughputProgram(): PulumiFn {
+  return async () => {
+    const policies: AccessPolicy[] = [];
+    for (let i = 0; i < POLICIES; i++) {
+      policies.push(
+        new AccessPolicy(`policy-${i}`, {
+          region: "us",
+          name: `bench-policy-${i}`,
+          scopes: ["metrics:read"],
+          realms: [{ type: "org", identifier: String(DEFAULT_ORG.id) }],
+        }),
+      );
+    }
+    for (let i = 0; i < TOKENS; i++) {
+      new Token(`token-${i}`, {
+        region: "us",
+        accessPolicyId: policies[i % POLICIES]!.policyId,
+        name: `bench-token-${i}`,
+      });
+    }
+  };
+}
+
+interface TimedRun {
+  durationMs: number;
+  calls: number;
+  apiWindowMs: number;
+  maxInFlight: number;
+}
+
+interface ThroughputCase {
+  /** `default` or the number passed as --parallel. */
+  parallel: string;
+  /** The parallelism the ideal assumes. */
+  effectiveParallel: number;
+  latencyMs: number;
+  up: TimedRun[];
+  destroy: TimedRun[];
+}
+
+interface ThroughputSummary {
+  parallel: string;
+  effectiveParallel: number;
+  calls: number;
+  /** calls × latency / parallelism. */
+  idealMs: number;
+  upMs: number;
+  upNoLatencyMs: number;
+  /** What the latency added: up with latency − the same up without. */
+  latencyCostMs: number;
+  /** ideal / latencyCost: how well the engine and provider overlap the calls. */
+  efficiency: number;
+  apiWindowMs: number;
+  /** ideal / (first request → last answer). */
+  windowEfficiency: number;
+  /** ideal / whole up, engine start-up included. */
+  wallEfficiency: number;
+  maxInFlight: number;
+  destroy: { calls: number; idealMs: number; latencyCostMs: number; efficiency: number; maxInFlight: number };
+}
+
+interface ThroughputResult {
+  cases: ThroughputCase[];
+  summary: ThroughputSummary[];
+  state: StateSizes;
+}
+
+function timed(durationMs: number, l: RequestLogEntry[]): TimedRun {
+  return {
+    durationMs: Math.round(durationMs),
+    calls: l.length,
+    apiWindowMs: Math.round(apiWindowMs(l)),
+    maxInFlight: maxInFlight(l),
+  };
+}
+
+async function measureThroughput(runs: number, highParallel: number): Promise<ThroughputResult> {
+  log(`\n[2/4] up of ${POLICIES} policies + ${TOKENS} tokens, ${LATENCY_MS} ms latency (${runs} runs each)`);
+  const defaultParallel = 4 * os.availableParallelism();
+  const slow = await startBenchEmulator({ latencyMs: LATENCY_MS, rateLimitPerHour: 0 });
+  const fast = await startBenchEmulator({ latencyMs: 0, rateLimitPerHour: 0 });
+  const projects = new Map<BenchEmulator, EngineProject>();
+  try {
+    projects.set(slow, await project("bench-throughput-latency", slow, throughputProgram()));
+    projects.set(fast, await project("bench-throughput-nolatency", fast, throughputProgram()));
+    const cases: ThroughputCase[] = [];
+    const settings: { parallel: number | undefined; em: BenchEmulator; latencyMs: number }[] = [];
+    for (const parallel of [undefined, highParallel]) {
+      settings.push({ parallel, em: slow, latencyMs: LATENCY_MS }, { parallel, em: fast, latencyMs: 0 });
+    }
+    for (const s of settings) {
+      cases.push({
+        parallel: s.parallel === undefined ? "default" : String(s.parallel),
+        effectiveParallel: s.parallel ?? defaultParallel,
+        latencyMs: s.latencyMs,
+        up: [],
+        destroy: [],
+      });
+    }
+    let state: StateSizes | undefined;
+    // Interleaved, so that drift of the machine spreads over every case alike.
+    for (let run = 1; run <= runs; run++) {
+      for (const [i, s] of settings.entries()) {
+        const c = cases[i]!;
+        const p = projects.get(s.em)!;
+        const opts = s.parallel === undefined ? {} : { parallel: s.parallel };
+        const up = await counted(s.em, () => p.up(opts));
+        c.up.push(timed(up.result.durationMs, up.log));
+        if (state === undefined) state = await stateSizes(p, `${POLICIES} policies + ${TOKENS} tokens`);
+        const destroy = await counted(s.em, () => p.destroy(opts));
+        c.destroy.push(timed(destroy.result.durationMs, destroy.log));
+        const u = c.up[c.up.length - 1]!;
+        const d = c.destroy[c.destroy.length - 1]!;
+        log(
+          `  run ${run} parallel ${c.parallel.padEnd(7)} latency ${String(s.latencyMs).padStart(3)} ms: ` +
+            `up ${(u.durationMs / 1000).toFixed(2)} s (${u.calls} calls, max ${u.maxInFlight} in flight), ` +
+            `destroy ${(d.durationMs / 1000).toFixed(2)} s (${d.calls} calls, max ${d.maxInFlight} in flight)`,
+        );
+      }
+    }
+    const summary: ThroughputSummary[] = [];
+    for (let i = 0; i < cases.length; i += 2) {
+      const withLatency = cases[i]!;
+      const without = cases[i + 1]!;
+      const P = withLatency.effectiveParallel;
+      const calls = median(withLatency.up.map((r) => r.calls));
+      const idealMs = (calls * LATENCY_MS) / P;
+      const upMs = median(withLatency.up.map((r) => r.durationMs));
+      const upNoLatencyMs = median(without.up.map((r) => r.durationMs));
+      const window = median(withLatency.up.map((r) => r.apiWindowMs));
+      const dCalls = median(withLatency.destroy.map((r) => r.calls));
+      const dIdeal = (dCalls * LATENCY_MS) / P;
+      const dCost =
+        median(withLatency.destroy.map((r) => r.durationMs)) -
+        median(without.destroy.map((r) => r.durationMs));
+      summary.push({
+        parallel: withLatency.parallel,
+        effectiveParallel: P,
+        calls,
+        idealMs: Math.round(idealMs),
+        upMs,
+        upNoLatencyMs,
+        latencyCostMs: Math.round(upMs - upNoLatencyMs),
+        efficiency: idealMs / (upMs - upNoLatencyMs),
+        apiWindowMs: window,
+        windowEfficiency: idealMs / window,
+        wallEfficiency: idealMs / upMs,
+        maxInFlight: Math.max(...withLatency.up.map((r) => r.maxInFlight)),
+        destroy: {
+          calls: dCalls,
+          idealMs: Math.round(dIdeal),
+          latencyCostMs: Math.round(dCost),
+          efficiency: dIdeal / dCost,
+          maxInFlight: Math.max(...withLatency.destroy.map((r) => r.maxInFlight)),
+        },
+      });
+    }
+    return { cases, summary, state: state! };
+  } finally {
+    for (const p of projects.values()) await p.dispose().catch(() => undefined);
+    await slow.close();
+    await fast.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Provider overhead: no-op preview, real provider vs a trivial one
+
+/**
+ * A dynamic provider that does nothing: check hands the inputs back, diff reports no change,
+ * create echoes. Its methods reference nothing outside themselves, so it serializes small.
+ */
+const trivialProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds, news) {
+    return { inputs: news };
+  },
+  async diff() {
+    return { changes: false };
+  },
+  async create(inputs) {
+    return { id: String(inputs["name"]), outs: { ...inputs, policyId: String(inputs["name"]), orgId: "1" } };
+  },
+  async read(id, props) {
+    return { id, props };
+  },
+  async delete() {
+    return;
+  },
+};
+
+class TrivialPolicy extends pulumi.dynamic.Resource {
+  constructor(name: string, args: Record<string, unknown>) {
+    super(
+      trivialProvider,
+      name,
+      { ...args, policyId: undefined, orgId: undefined },
+      {},
+      "bench",
+      "TrivialPolicy",
+    );
+  }
+}
+
+/** The same inputs for both programs of the comparison. */
+function policyArgs(i: number) {
+  return {
+    region: "us",
+    name: `bench-overhead-${i}`,
+    displayName: `Bench overhead ${i}`,
+    scopes: ["metrics:read", "logs:read"],
+    realms: [{ type: "org" as const, identifier: String(DEFAULT_ORG.id) }],
+  };
+}
+
+interface OverheadResult {
+  resources: number;
+  realMs: number[];
+  trivialMs: number[];
+  realMedianMs: number;
+  trivialMedianMs: number;
+  /** median(real) / median(trivial). */
+  ratio: number;
+  /** The median of the per-pair ratios (each pair run back to back). */
+  pairRatioMedian: number;
+  previewCalls: number;
+  state: StateSizes;
+  trivialState: StateSizes;
+}
+
+async function measureOverhead(runs: number): Promise<OverheadResult> {
+  log(
+    `\n[3/4] no-op preview of ${OVERHEAD_RESOURCES} access policies, real vs trivial provider (${runs} runs)`,
+  );
+  const em = await startBenchEmulator({ rateLimitPerHour: 0 });
+  let real: EngineProject | undefined;
+  let trivial: EngineProject | undefined;
+  try {
+    real = await project("bench-overhead-real", em, async () => {
+      for (let i = 0; i < OVERHEAD_RESOURCES; i++) new AccessPolicy(`policy-${i}`, policyArgs(i));
+    });
+    trivial = await project("bench-overhead-trivial", em, async () => {
+      for (let i = 0; i < OVERHEAD_RESOURCES; i++) new TrivialPolicy(`policy-${i}`, policyArgs(i));
+    });
+    await real.up();
+    await trivial.up();
+    const realMs: number[] = [];
+    const trivialMs: number[] = [];
+    const pairRatios: number[] = [];
+    let previewCalls = 0;
+    for (let run = 1; run <= runs; run++) {
+      // Alternate which goes first, so neither always runs on a warmer machine.
+      const pair: [EngineProject, EngineProject] = [real, trivial];
+      const order = run % 2 === 1 ? pair : [pair[1], pair[0]];
+      const times = new Map<EngineProject, number>();
+      for (const p of order) {
+        const r = await counted(em, () => p.preview({ expectNoChanges: true }));
+        times.set(p, r.result.durationMs);
+        if (p === real) previewCalls = Math.max(previewCalls, r.log.length);
+      }
+      realMs.push(Math.round(times.get(real)!));
+      trivialMs.push(Math.round(times.get(trivial)!));
+      pairRatios.push(times.get(real)! / times.get(trivial)!);
+      log(
+        `  run ${run}: real ${(times.get(real)! / 1000).toFixed(2)} s, trivial ${(times.get(trivial)! / 1000).toFixed(2)} s`,
+      );
+    }
+    return {
+      resources: OVERHEAD_RESOURCES,
+      realMs,
+      trivialMs,
+      realMedianMs: median(realMs),
+      trivialMedianMs: median(trivialMs),
+      ratio: median(realMs) / median(trivialMs),
+      pairRatioMedian: median(pairRatios),
+      previewCalls,
+      state: await stateSizes(real, `${OVERHEAD_RESOURCES} access policies`),
+      trivialState: await stateSizes(trivial, `${OVERHEAD_RESOURCES} trivial resources (in-memory provider)`),
+    };
+  } finally {
+    await real?.dispose().catch(() => undefined);
+    await trivial?.dispose().catch(() => undefined);
+    await em.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. State size
+
+interface TypeSize {
+  type: string;
+  count: number;
+  /** Mean bytes of one resource's entry in the export (compact JSON). */
+  bytesPerResource: number;
+  /** Mean bytes of `__provider`, inputs and outputs together. */
+  providerBytesPerResource: number;
+}
+
+interface StateSizes {
+  program: string;
+  /** Bytes `pulumi stack export` prints. */
+  exportBytes: number;
+  /** Declared resources (the stack and provider resources not counted). */
+  resources: number;
+  bytesPerResource: number;
+  byType: TypeSize[];
+}
+
+function providerBytes(r: StateResource): number {
+  let n = 0;
+  for (const bag of [r.inputs, r.outputs]) {
+    const v = bag?.["__provider"];
+    if (v !== undefined) n += Buffer.byteLength(typeof v === "string" ? v : JSON.stringify(v));
+  }
+  return n;
+}
+
+async function stateSizes(p: EngineProject, program: string): Promise<StateSizes> {
+  const exportBytes = await stackExportBytes(p);
+  const declared = declaredResources(await p.exportState());
+  const groups = new Map<string, StateResource[]>();
+  for (const r of declared) groups.set(r.type, [...(groups.get(r.type) ?? []), r]);
+  const byType: TypeSize[] = [...groups].map(([type, rs]) => ({
+    type: type.replace(TYPE_PREFIX, ""),
+    count: rs.length,
+    bytesPerResource: Math.round(
+      rs.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)), 0) / rs.length,
+    ),
+    providerBytesPerResource: Math.round(rs.reduce((n, r) => n + providerBytes(r), 0) / rs.length),
+  }));
+  return {
+    program,
+    exportBytes,
+    resources: declared.length,
+    bytesPerResource: Math.round(exportBytes / Math.max(1, declared.length)),
+    byType,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+interface Results {
+  machine: MachineInfo;
+  settings: Record<string, unknown>;
+  totalSeconds: number;
+  calls?: CountsResult;
+  throughput?: ThroughputResult;
+  overhead?: OverheadResult;
+  targets: TargetRow[];
+}
+
+interface TargetRow {
+  target: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const esc = (s: string) => s.replace(/\|/g, "\\|");
+
+function targetsOf(r: Omit<Results, "targets" | "totalSeconds">): TargetRow[] {
+  const rows: TargetRow[] = [];
+  if (r.calls) {
+    const t = r.calls.targets;
+    rows.push(
+      {
+        target: "no-op `pulumi preview`",
+        goal: "0 Cloud API calls",
+        measured: `${t.noopPreviewCalls} calls`,
+        met: t.noopPreviewCalls === 0,
+      },
+      {
+        target: "no-op `pulumi up`",
+        goal: "0 Cloud API calls",
+        measured: `${t.noopUpCalls} calls`,
+        met: t.noopUpCalls === 0,
+      },
+      {
+        target: "`pulumi refresh`",
+        goal: "1 GET per resource; stack API keys ≤ 3 per stack, fewer per key with several",
+        measured:
+          `${t.refresh.plainGets} GETs (${t.refresh.plainCalls} calls) for ${t.refresh.plainResources} resources; ` +
+          `${t.refresh.keyCalls} calls for ${t.refresh.keys} keys of ${t.refresh.stacksWithKeys} stack`,
+        met: t.refresh.met,
+      },
+    );
+  }
+  if (r.throughput) {
+    for (const s of r.throughput.summary) {
+      rows.push({
+        target: `up of ${POLICIES} policies + ${TOKENS} tokens, ${LATENCY_MS} ms latency, parallel ${s.parallel === "default" ? `default (${s.effectiveParallel})` : s.parallel}`,
+        goal: `efficiency ≥ ${pct(EFFICIENCY_TARGET)}`,
+        measured: `${pct(s.efficiency)} (ideal ${secs(s.idealMs)} / latency cost ${secs(s.latencyCostMs)})`,
+        met: s.efficiency >= EFFICIENCY_TARGET,
+      });
+    }
+    const d = r.throughput.summary[0];
+    if (d) {
+      rows.push({
+        target: "dynamic provider host does not serialize requests",
+        goal: `max in flight ≈ parallelism`,
+        measured: r.throughput.summary
+          .map((s) => `${s.maxInFlight} at parallel ${s.effectiveParallel}`)
+          .join(", "),
+        met: r.throughput.summary.every(
+          (s) => s.maxInFlight >= Math.min(s.effectiveParallel, POLICIES) * 0.75,
+        ),
+      });
+    }
+  }
+  if (r.overhead) {
+    rows.push({
+      target: `no-op preview of ${OVERHEAD_RESOURCES} resources vs a trivial provider`,
+      goal: `ratio ≤ ${OVERHEAD_TARGET}`,
+      measured: `${r.overhead.ratio.toFixed(2)} (${secs(r.overhead.realMedianMs)} / ${secs(r.overhead.trivialMedianMs)})`,
+      met: r.overhead.ratio <= OVERHEAD_TARGET,
+    });
+  }
+  for (const s of allStates(r)) {
+    rows.push({
+      target: `state per resource: ${s.program}`,
+      goal: `≤ ${kb(STATE_TARGET_BYTES)}`,
+      measured: kb(s.bytesPerResource),
+      met: s.bytesPerResource <= STATE_TARGET_BYTES,
+    });
+  }
+  return rows;
+}
+
+function allStates(r: Omit<Results, "targets" | "totalSeconds">): StateSizes[] {
+  return [r.calls?.state, r.throughput?.state, r.overhead?.state].filter(
+    (s): s is StateSizes => s !== undefined,
+  );
+}
+
+function markdown(r: Results): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push("# Benchmark results", "");
+  out.push(
+    `Measured ${m.date.slice(0, 10)} on ${m.cpus} CPU threads (${m.cpuModel}), ${m.memoryGiB} GiB memory, ` +
+      `${m.platform}; Node.js ${m.node}, Pulumi CLI ${m.pulumiCli}, @pulumi/pulumi ${m.pulumiSdk}. ` +
+      `Against the local emulator (127.0.0.1) through the real engine; the whole run took ${Math.round(r.totalSeconds)} s.`,
+    "",
+    "Reproduce: `npm run bench` (writes bench/results.json and bench/results.md; `npm run bench -- --help` for options).",
+    "",
+    "## Targets",
+    "",
+    "| Target | Goal | Measured | Met |",
+    "|---|---|---|---|",
+  );
+  for (const t of r.targets)
+    out.push(`| ${esc(t.target)} | ${esc(t.goal)} | ${esc(t.measured)} | ${t.met ? "yes" : "**no**"} |`);
+
+  if (r.calls) {
+    out.push(
+      "",
+      "## 1. Cloud API calls per operation",
+      "",
+      "Counted from the emulator's request log, cleared before each command. Reads and deletes of one resource " +
+        "use a targeted `pulumi refresh` / a program without it. A stack takes 1.5 s to become ready.",
+      "",
+      "| Resource | Operation | Calls | Minimum | Calls made | Why the minimum |",
+      "|---|---|---:|---:|---|---|",
+    );
+    for (const row of r.calls.rows) {
+      const calls = row.calls > row.minimum ? `**${row.calls}**` : String(row.calls);
+      out.push(
+        `| ${row.resource} | ${esc(row.operation)} | ${calls} | ${row.minimum} | ${esc(row.detail)} | ${esc(row.minimumWhy)} |`,
+      );
+    }
+  }
+
+  if (r.throughput) {
+    out.push(
+      "",
+      `## 2. \`pulumi up\` of ${POLICIES} access policies + ${TOKENS} tokens, ${LATENCY_MS} ms per API call`,
+      "",
+      `Medians of ${r.throughput.cases[0]?.up.length ?? 0} runs. Ideal = calls × ${LATENCY_MS} ms / parallelism. ` +
+        "Latency cost = the up with latency − the same up against an emulator without latency (same run): what " +
+        "the latency added. Efficiency = ideal / latency cost. Max in flight: the most requests the emulator served " +
+        "at once, from the request log's arrival times and durations.",
+      "",
+      "| Parallelism | Calls | Ideal | up (100 ms) | up (0 ms) | Latency cost | Efficiency | API window | ideal / window | ideal / whole up | Max in flight | destroy efficiency |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const s of r.throughput.summary) {
+      out.push(
+        `| ${s.parallel === "default" ? `default (${s.effectiveParallel})` : s.parallel} | ${s.calls} | ${secs(s.idealMs)} | ` +
+          `${secs(s.upMs)} | ${secs(s.upNoLatencyMs)} | ${secs(s.latencyCostMs)} | ${pct(s.efficiency)} | ` +
+          `${secs(s.apiWindowMs)} | ${pct(s.windowEfficiency)} | ${pct(s.wallEfficiency)} | ${s.maxInFlight} | ` +
+          `${pct(s.destroy.efficiency)} (${s.destroy.calls} calls, max ${s.destroy.maxInFlight} in flight) |`,
+      );
+    }
+  }
+
+  if (r.overhead) {
+    const o = r.overhead;
+    out.push(
+      "",
+      `## 3. Provider overhead: no-op \`pulumi preview\` of ${o.resources} access policies`,
+      "",
+      "The same program (same inputs) on this package's AccessPolicy and on a trivial in-memory dynamic provider " +
+        "whose check and diff do nothing. Runs alternate which goes first.",
+      "",
+      "| Provider | Median | Runs |",
+      "|---|---:|---|",
+      `| pulumi-grafana-cloud AccessPolicy | ${secs(o.realMedianMs)} | ${o.realMs.map(secs).join(", ")} |`,
+      `| trivial in-memory provider | ${secs(o.trivialMedianMs)} | ${o.trivialMs.map(secs).join(", ")} |`,
+      "",
+      `Ratio of medians ${o.ratio.toFixed(2)}; median of per-pair ratios ${o.pairRatioMedian.toFixed(2)}; ` +
+        `Cloud API calls during the real previews: ${o.previewCalls}.`,
+    );
+  }
+
+  const states = [...allStates(r), ...(r.overhead ? [r.overhead.trivialState] : [])];
+  if (states.length > 0) {
+    out.push(
+      "",
+      "## 4. State size",
+      "",
+      "Per resource = bytes of `pulumi stack export` / declared resources (the stack and provider resources are " +
+        "in the bytes, not in the count). Per type: one resource's entry as compact JSON, and its `__provider` " +
+        "(inputs and outputs each hold a copy).",
+      "",
+      "| Program | Export | Per resource | Type | Count | Entry | `__provider` |",
+      "|---|---:|---:|---|---:|---:|---:|",
+    );
+    for (const s of states) {
+      s.byType.forEach((t, i) => {
+        const head =
+          i === 0 ? `| ${esc(s.program)} | ${kb(s.exportBytes)} | ${kb(s.bytesPerResource)} ` : "| | | ";
+        out.push(
+          `${head}| ${t.type} | ${t.count} | ${t.bytesPerResource} B | ${t.providerBytesPerResource} B |`,
+        );
+      });
+    }
+  }
+  out.push("");
+  return out.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "3" },
+      "preview-runs": { type: "string", default: "5" },
+      "high-parallel": { type: "string", default: "32" },
+      only: { type: "string", default: "calls,throughput,overhead" },
+      out: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const int = (name: string, v: string, min: number, max: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be a whole number ${min}-${max}, got ${v}`);
+    return n;
+  };
+  const runs = int("runs", values.runs, 1, 20);
+  const previewRuns = int("preview-runs", values["preview-runs"], 1, 20);
+  const highParallel = int("high-parallel", values["high-parallel"], 1, 256);
+  const only = new Set(values.only.split(",").map((s) => s.trim()));
+  const repoRoot = findRepoRoot();
+  const outDir = path.resolve(values.out ?? path.join(repoRoot, "bench"));
+
+  const started = performance.now();
+  // The machine description needs the CLI; a throwaway project resolves it like every other run.
+  const probeEm = await startBenchEmulator({});
+  let machine: MachineInfo;
+  try {
+    const probe = await project("bench-probe", probeEm, async () => undefined);
+    try {
+      machine = await machineInfo(probe, repoRoot);
+    } finally {
+      await probe.dispose();
+    }
+  } finally {
+    await probeEm.close();
+  }
+  log(
+    `Benchmark on ${machine.cpus} CPU threads, ${machine.memoryGiB} GiB, Node.js ${machine.node}, ` +
+      `Pulumi ${machine.pulumiCli}`,
+  );
+
+  const partial: Omit<Results, "targets" | "totalSeconds"> = {
+    machine,
+    settings: {
+      runs,
+      previewRuns,
+      highParallel,
+      defaultParallel: 4 * os.availableParallelism(),
+      latencyMs: LATENCY_MS,
+      sections: [...only],
+    },
+  };
+  if (only.has("calls")) partial.calls = await measureCalls();
+  if (only.has("throughput")) partial.throughput = await measureThroughput(runs, highParallel);
+  if (only.has("overhead")) partial.overhead = await measureOverhead(previewRuns);
+  log("\n[4/4] state sizes: from the programs above");
+
+  const results: Results = {
+    ...partial,
+    targets: targetsOf(partial),
+    totalSeconds: Math.round((performance.now() - started) / 1000),
+  };
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const md = markdown(results);
+  fs.writeFileSync(path.join(outDir, "results.md"), md);
+  log(`\n${md}`);
+  log(`Wrote ${path.join(outDir, "results.json")} and ${path.join(outDir, "results.md")}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof PulumiCliMissingError) {
+      console.error(`\n✗ ${e.message}`);
+    } else if (e instanceof EngineCommandError) {
+      console.error(`\n✗ benchmark failed: pulumi ${e.command} failed`);
+      console.error(e.output.split("\n").slice(-40).join("\n"));
+    } else {
+      console.error(e);
+    }
+    process.exit(1);
+  },
+);

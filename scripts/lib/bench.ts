@@ -1,0 +1,170 @@
+/**
+ * Helpers of the benchmark (scripts/bench.ts): an emulator with its control endpoints, readers of
+ * its request log (counts, a readable summary, concurrency from timestamps), exact `pulumi stack
+ * export` sizes, statistics and a description of the machine.
+ */
+import * as os from "node:os";
+import * as path from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { startEmulator, type EmulatorOptions, type RequestLogEntry } from "../../emulator";
+import type { EngineProject } from "./engine";
+
+export type { RequestLogEntry };
+
+/** A running emulator plus the control endpoints the benchmark uses (no auth, never logged). */
+export interface BenchEmulator {
+  url: string;
+  requests(): Promise<RequestLogEntry[]>;
+  clearRequests(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBenchEmulator(options: EmulatorOptions): Promise<BenchEmulator> {
+  const em = await startEmulator({ host: "127.0.0.1", ...options });
+  const control = async (method: string, p: string): Promise<unknown> => {
+    const res = await fetch(`${em.url}${p}`, { method });
+    if (!res.ok) throw new Error(`${method} ${p} answered ${res.status}`);
+    const text = await res.text();
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  };
+  return {
+    url: em.url,
+    requests: async () => (await control("GET", "/_emulator/requests")) as RequestLogEntry[],
+    clearRequests: async () => void (await control("DELETE", "/_emulator/requests")),
+    close: () => em.close(),
+  };
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Segments that follow these collection names are ids, slugs or plugin names. */
+const PLACEHOLDERS: Record<string, string> = {
+  instances: "{stack}",
+  stacks: "{stackId}",
+  accesspolicies: "{policyId}",
+  tokens: "{tokenId}",
+  plugins: "{plugin}",
+  keys: "{keyId}",
+  grafana: "{slug}",
+};
+
+/** `/api/instances/123/plugins/grafana-clock-panel` -> `/api/instances/{stack}/plugins/{plugin}` */
+export function normalizePath(p: string): string {
+  const parts = p.split("/");
+  for (let i = 1; i < parts.length; i++) {
+    const placeholder = PLACEHOLDERS[parts[i - 1] ?? ""];
+    if (placeholder !== undefined && parts[i] !== "") parts[i] = placeholder;
+  }
+  return parts.join("/");
+}
+
+/** The calls of a log as `METHOD path` with a count, in order of first appearance. */
+export function callSummary(log: readonly RequestLogEntry[]): { call: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const r of log) {
+    const key = `${r.method} ${normalizePath(r.path)}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([call, count]) => ({ call, count }));
+}
+
+/** `POST /api/instances, 4× GET /api/instances/{stack}/readiness` */
+export function formatCalls(log: readonly RequestLogEntry[]): string {
+  const s = callSummary(log);
+  if (s.length === 0) return "none";
+  return s.map(({ call, count }) => (count > 1 ? `${count}× ${call}` : call)).join(", ");
+}
+
+export const isRead = (r: RequestLogEntry): boolean => r.method === "GET" || r.method === "HEAD";
+
+/** When a logged request arrived and when it was answered, in epoch milliseconds. */
+function interval(r: RequestLogEntry): [number, number] {
+  const start = Date.parse(r.time);
+  return [start, start + r.durationMs];
+}
+
+/**
+ * The largest number of requests the emulator was serving at once, from the log's arrival times
+ * and durations (a sweep over start/end events; an end at the same instant as a start comes first).
+ */
+export function maxInFlight(log: readonly RequestLogEntry[]): number {
+  const events: [number, number][] = [];
+  for (const r of log) {
+    const [start, end] = interval(r);
+    events.push([start, 1], [end, -1]);
+  }
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let max = 0;
+  for (const [, delta] of events) {
+    now += delta;
+    max = Math.max(max, now);
+  }
+  return max;
+}
+
+/** Milliseconds from the first request's arrival to the last request's answer. */
+export function apiWindowMs(log: readonly RequestLogEntry[]): number {
+  if (log.length === 0) return 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const r of log) {
+    const [start, end] = interval(r);
+    first = Math.min(first, start);
+    last = Math.max(last, end);
+  }
+  return last - first;
+}
+
+/** The exact bytes `pulumi stack export` prints for the project's stack (secrets encrypted). */
+export async function stackExportBytes(project: EngineProject): Promise<number> {
+  // `pulumi` resolves to the pinned CLI: the project's PATH starts with <repo>/.tools/bin.
+  const { stdout } = await promisify(execFile)(
+    "pulumi",
+    ["stack", "export", "--stack", project.stackName, "--non-interactive"],
+    {
+      cwd: project.workDir,
+      env: { ...process.env, ...project.env },
+      maxBuffer: 256 * 1024 * 1024,
+      encoding: "buffer",
+    },
+  );
+  return stdout.length;
+}
+
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  platform: string;
+  node: string;
+  pulumiCli: string;
+  pulumiSdk: string;
+  date: string;
+}
+
+export async function machineInfo(project: EngineProject, repoRoot: string): Promise<MachineInfo> {
+  const { stdout } = await promisify(execFile)("pulumi", ["version"], {
+    env: { ...process.env, ...project.env },
+  });
+  const sdk = require(path.join(repoRoot, "node_modules", "@pulumi", "pulumi", "package.json")) as {
+    version: string;
+  };
+  const cpus = os.cpus();
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: cpus[0]?.model.trim() ?? "unknown",
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    pulumiCli: stdout.trim(),
+    pulumiSdk: sdk.version,
+    date: new Date().toISOString(),
+  };
+}
