@@ -147,6 +147,8 @@ export interface MachineInfo {
   pulumiCli: string;
   pulumiSdk: string;
   date: string;
+  /** 1-minute load average when the benchmark started; other work on the machine skews timings. */
+  loadAverageAtStart: number;
 }
 
 export async function machineInfo(project: EngineProject, repoRoot: string): Promise<MachineInfo> {
@@ -166,5 +168,27 @@ export async function machineInfo(project: EngineProject, repoRoot: string): Pro
     pulumiCli: stdout.trim(),
     pulumiSdk: sdk.version,
     date: new Date().toISOString(),
+    loadAverageAtStart: Math.round(os.loadavg()[0]! * 100) / 100,
   };
+}
+
+type ProviderStub = (kind: string) => unknown;
+const stubModule = require("../../provider/resources/stub") as { providerStub: ProviderStub };
+const shippedProviderStub = stubModule.providerStub;
+const memoized = new Map<string, unknown>();
+
+/**
+ * Diagnostic only, in this process: makes `providerStub(kind)` hand every resource of a kind the
+ * same stub object, as a memoizing stub.ts would. @pulumi/pulumi caches a dynamic provider's
+ * serialization per provider object (a WeakMap in dynamic/index.js), so one object per kind is
+ * serialized once instead of once per resource. The serialized text is the same either way, so
+ * state made by one variant previews clean with the other.
+ */
+export function memoizeProviderStubs(on: boolean): void {
+  stubModule.providerStub = on
+    ? (kind) => {
+        if (!memoized.has(kind)) memoized.set(kind, shippedProviderStub(kind));
+        return memoized.get(kind);
+      }
+    : shippedProviderStub;
 }
