@@ -1,0 +1,152 @@
+/**
+ * The fleet the fault scenarios deploy: 5 stacks, 20 access policies (15 scoped to a stack, 5 to
+ * the org), 20 tokens (one per policy), 10 plugin installations (two per stack) and 5 stack API
+ * keys (one per stack), with dependencies through outputs as a user would write them. And what
+ * must hold after it converged: the emulator has exactly these objects, state agrees, and neither
+ * `refresh` nor `preview` finds anything to change.
+ */
+import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "../../provider";
+import type { EngineProject } from "../../scripts/lib/engine";
+import {
+  declaredResources,
+  type DeclaredSet,
+  type EmulatorControl,
+  errorLines,
+  expectedByNaturalKey,
+  failureOf,
+  idsInStateAndEmulator,
+  isTemporaryKey,
+  liveByNaturalKey,
+  type RequestLogEntry,
+} from "./helpers";
+
+const PLUGINS = ["grafana-clock-panel", "grafana-piechart-panel"];
+const ROLES = ["Viewer", "Editor", "Admin"] as const;
+
+export const DECLARED: DeclaredSet = (() => {
+  const stacks = [0, 1, 2, 3, 4].map((i) => `faultmix${i}`);
+  const policies: DeclaredSet["policies"] = {};
+  const tokens: DeclaredSet["tokens"] = {};
+  for (let i = 0; i < 20; i++) {
+    // Every fourth policy is org-wide; the others are scoped to one stack each, round robin.
+    policies[`mix-policy-${i}`] = i % 4 === 3 ? "org" : i % 5;
+    tokens[`mix-token-${i}`] = `mix-policy-${i}`;
+  }
+  return {
+    stacks,
+    policies,
+    tokens,
+    plugins: stacks.flatMap((slug) => PLUGINS.map((p) => `${slug}/${p}`)),
+    stackApiKeys: stacks.map((slug, i) => `${slug}/mix-key-${i}`),
+  };
+})();
+
+/** The program: 60 resources; dependencies flow through outputs (policy realm <- stack id, token <- policy id). */
+export async function program(): Promise<void> {
+  const stacks = DECLARED.stacks.map(
+    (slug, i) =>
+      new Stack(`stack-${i}`, {
+        slug,
+        description: `fault mix stack ${i}`,
+        labels: { suite: "faults", index: String(i) },
+        deleteProtection: false,
+      }),
+  );
+  const policies = Object.entries(DECLARED.policies).map(([name, realm], i) => {
+    const stack = realm === "org" ? undefined : stacks[realm];
+    return new AccessPolicy(`policy-${i}`, {
+      region: "us",
+      name,
+      scopes: i % 2 === 0 ? ["metrics:read", "logs:read"] : ["metrics:write"],
+      realms: [
+        stack ? { type: "stack", identifier: stack.stackId.apply(String) } : { type: "org", identifier: "1" },
+      ],
+    });
+  });
+  Object.keys(DECLARED.tokens).forEach((name, i) => {
+    new Token(`token-${i}`, { region: "us", accessPolicyId: policies[i]!.policyId, name });
+  });
+  stacks.forEach((stack, i) => {
+    PLUGINS.forEach((plugin, j) => {
+      new PluginInstallation(`plugin-${i}-${j}`, { stackSlug: stack.slug, plugin });
+    });
+    new StackApiKey(`key-${i}`, { stackSlug: stack.slug, name: `mix-key-${i}`, role: ROLES[i % 3]! });
+  });
+}
+
+/**
+ * A failed `up` must say what failed: each error names the operation and resource, and the API
+ * call that failed with its outcome (status or lost connection), or the rate limit and its wait.
+ */
+export function expectClearFailure(output: string): void {
+  const errors = errorLines(output).filter((l) => !/error: update failed$/.test(l));
+  expect(errors.length).toBeGreaterThan(0);
+  for (const line of errors) {
+    expect(line).toMatch(
+      /(creating|installing|reading|updating|deleting|making|looking up|taking over)\b.*(GET|POST|DELETE) \/\S+ failed: .+/,
+    );
+  }
+}
+
+export interface UpAttempt {
+  ok: boolean;
+  errors: string[];
+  seconds: number;
+}
+
+export async function upUntilConverged(project: EngineProject, maxUps: number): Promise<UpAttempt[]> {
+  const attempts: UpAttempt[] = [];
+  for (let i = 0; i < maxUps; i++) {
+    const started = Date.now();
+    const failure = await failureOf(() => project.up({ parallel: 16 }));
+    attempts.push({
+      ok: failure === undefined,
+      errors: failure ? errorLines(failure.output) : [],
+      seconds: (Date.now() - started) / 1000,
+    });
+    if (!failure) return attempts;
+    expectClearFailure(failure.output);
+  }
+  return attempts;
+}
+
+/** A one-line account of a run's faults, for the log: counts by kind, lost responses by path. */
+export function faultSummary(log: RequestLogEntry[]): string {
+  const count = (f: (r: RequestLogEntry) => boolean) => log.filter(f).length;
+  const lost = log.filter((r) => r.fault === "lost-response").map((r) => `${r.method} ${r.path}`);
+  return (
+    `${log.length} API requests: ${count((r) => r.fault === "status" && r.status === 503)} x 503, ` +
+    `${count((r) => r.fault === "status" && r.status === 429)} x 429, ` +
+    `${count((r) => r.fault === "status" && r.status === 500)} x 500, ` +
+    `${count((r) => r.fault === "reset")} resets, lost responses: ${JSON.stringify(lost)}`
+  );
+}
+
+/**
+ * Faults off, the emulator holds exactly the declared objects, state and emulator agree on every
+ * id, and neither `refresh` nor `preview` finds anything to change.
+ */
+export async function expectExactlyDeclared(
+  emulator: EmulatorControl,
+  project: EngineProject,
+): Promise<void> {
+  await emulator.clearFaults();
+  const state = await emulator.state();
+  const { stackIdBySlug, ...actual } = liveByNaturalKey(state);
+  // Sorted lists of natural keys: a duplicate shows up twice, an orphan as an extra entry.
+  expect(actual).toEqual(expectedByNaturalKey(DECLARED, stackIdBySlug));
+  // Temporary Admin keys are the only others, and each dies within a minute of its creation.
+  for (const k of state.stackApiKeys.filter(isTemporaryKey)) {
+    expect(k.role).toBe("Admin");
+    expect(Date.parse(k.expiration ?? "") - Date.parse(k.createdAt)).toBeLessThanOrEqual(60_000);
+  }
+  const resources = declaredResources(await project.exportState());
+  expect(resources).toHaveLength(60);
+  const ids = idsInStateAndEmulator(resources, state);
+  expect(ids.state).toEqual(ids.emulator);
+
+  const refresh = await project.refresh({ expectNoChanges: true });
+  expect(refresh.result.summary.resourceChanges).toEqual({ same: 61 });
+  const preview = await project.preview({ expectNoChanges: true });
+  expect(preview.result.changeSummary).toEqual({ same: 61 });
+}
