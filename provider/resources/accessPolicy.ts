@@ -26,6 +26,7 @@ import {
   type FieldRule,
   withOutputs,
   parseInputs,
+  idOutput,
 } from "./framework";
 import { regionRule } from "./rules";
 import { providerStub } from "./stub";
@@ -347,6 +348,7 @@ export class AccessPolicy extends pulumi.dynamic.Resource {
       opts,
       "grafana-cloud",
       "AccessPolicy",
-    );
+    ); // See idOutput: keeps dependents known while an update is previewed.
+    (this as { policyId: pulumi.Output<string> }).policyId = idOutput(this, (id) => id);
   }
 }

@@ -253,3 +253,14 @@ export function parseInputs<S extends z.ZodType>(schema: S, raw: Obj): z.output<
   const reasons = parsed.error.issues.map((i) => `${formatPath(i.path) || "(inputs)"}: ${i.message}`);
   throw new Error(`invalid inputs: ${reasons.join("; ")}`);
 }
+
+/**
+ * An output derived from the resource id. The dynamic-provider host does not preview updates, so
+ * while an update is previewed every output that is not an input is unknown, but the id stays
+ * known. Outputs that equal (a part of) the id are taken from it, so dependents that consume them
+ * (a Token's accessPolicyId, a realm's stack id) stay known and the plan does not announce a
+ * replacement that `up` will not make.
+ */
+export function idOutput<T>(resource: pulumi.CustomResource, fromId: (id: string) => T): pulumi.Output<T> {
+  return resource.id.apply(fromId);
+}

@@ -33,6 +33,7 @@ import {
   withOutputs,
   type FieldRule,
   parseInputs,
+  idOutput,
 } from "./framework";
 import { regionRule, slugRule } from "./rules";
 import { providerStub } from "./stub";
@@ -477,5 +478,7 @@ export class Stack extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: StackArgs, opts?: pulumi.CustomResourceOptions) {
     super(providerStub("Stack"), name, withOutputs(args, OUTPUT_NAMES), opts, "grafana-cloud", "Stack");
+    // See idOutput: keeps dependents known while an update is previewed.
+    (this as { stackId: pulumi.Output<number> }).stackId = idOutput(this, Number);
   }
 }

@@ -28,6 +28,7 @@ import {
   withOutputs,
   type FieldRule,
   parseInputs,
+  idOutput,
 } from "./framework";
 import { slugRule } from "./rules";
 import { listStackKeys, STACK_GONE, withStackAdmin, type StackGone } from "./stackAdmin";
@@ -272,6 +273,7 @@ export class StackApiKey extends pulumi.dynamic.Resource {
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["key"] }),
       "grafana-cloud",
       "StackApiKey",
-    );
+    ); // See idOutput: keeps dependents known while an update is previewed.
+    (this as { keyId: pulumi.Output<number> }).keyId = idOutput(this, (id) => parseStackApiKeyId(id).keyId);
   }
 }

@@ -27,6 +27,7 @@ import {
   withOutputs,
   type FieldRule,
   parseInputs,
+  idOutput,
 } from "./framework";
 import { regionRule, rfc3339Rule } from "./rules";
 import { providerStub } from "./stub";
@@ -251,6 +252,7 @@ export class Token extends pulumi.dynamic.Resource {
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token"] }),
       "grafana-cloud",
       "Token",
-    );
+    ); // See idOutput: keeps dependents known while an update is previewed.
+    (this as { tokenId: pulumi.Output<string> }).tokenId = idOutput(this, (id) => id);
   }
 }
