@@ -290,6 +290,15 @@ export const stackProvider = {
     // `url` is the API's own when not declared: compare it only when the program sets it.
     if (news["url"] !== undefined) rules["url"] = {};
     const d = diffFields(rules, olds, news);
+    // A replacement deletes the old stack, which the API refuses while it is protected: say so
+    // at preview, before a new stack is made beside the old one.
+    if (d.replaces.length > 0 && olds["deleteProtection"] !== false) {
+      throw new Error(
+        `stack "${String(olds["slug"])}": changing ${d.replaces.join(" and ")} replaces the stack, which deletes ` +
+          `the old one, but it has delete protection. Set deleteProtection: false and run \`pulumi up\` first, ` +
+          `then change ${d.replaces.join(" and ")}`,
+      );
+    }
     // Slugs are unique: a replacement that keeps the slug (a new region) must delete first.
     return diffResult(d, !d.replaces.includes("slug"));
   },

@@ -94,21 +94,25 @@ const bareNews: Props = Object.fromEntries(
   Object.entries({ ...stackNews, name: "mystack" }).filter(([k]) => k !== "description" && k !== "labels"),
 );
 
+/** Replacing a stack deletes the old one, so the replace cases start from an unprotected stack. */
+const openOlds: Props = { ...stackOlds, deleteProtection: false };
+const openNews: Props = { ...stackNews, deleteProtection: false };
+
 describe("Stack diff", () => {
   test.each<[string, Props, Props, Expect]>([
     ["unchanged", stackOlds, stackNews, "none"],
     ["unchanged, slug only", bareOlds, bareNews, "none"],
-    ["slug changed: replace", stackOlds, { ...stackNews, slug: "otherstack" }, replace("slug")],
+    ["slug changed: replace", openOlds, { ...openNews, slug: "otherstack" }, replace("slug")],
     [
       "region changed: replace, deleting first since the slug stays",
-      stackOlds,
-      { ...stackNews, region: "eu" },
+      openOlds,
+      { ...openNews, region: "eu" },
       replaceDeleteFirst("region"),
     ],
     [
       "slug and region changed: replace, new slug so no need to delete first",
-      stackOlds,
-      { ...stackNews, slug: "otherstack", region: "eu" },
+      openOlds,
+      { ...openNews, slug: "otherstack", region: "eu" },
       replace("slug", "region"),
     ],
     ["region absent vs us", stackOlds, { ...stackNews, region: undefined }, "none"],
@@ -153,11 +157,11 @@ describe("Stack diff", () => {
       "none",
     ],
     // Unknown values during preview count as changes.
-    ["slug unknown: replace", stackOlds, { ...stackNews, slug: UNKNOWN }, replace("slug")],
+    ["slug unknown: replace", openOlds, { ...openNews, slug: UNKNOWN }, replace("slug")],
     [
       "region unknown: replace, deleting first",
-      stackOlds,
-      { ...stackNews, region: UNKNOWN },
+      openOlds,
+      { ...openNews, region: UNKNOWN },
       replaceDeleteFirst("region"),
     ],
     ["name unknown: update", stackOlds, { ...stackNews, name: UNKNOWN }, "update"],
@@ -174,6 +178,22 @@ describe("Stack diff", () => {
   ])("%s", async (_title, olds, news, expected) => {
     await expectDiff((i, o, n) => stackProvider.diff(i, o, n), STACK_ID, olds, news, expected);
   });
+
+  test.each<[string, Props]>([
+    ["slug", { slug: "otherstack" }],
+    ["region", { region: "eu" }],
+    [
+      "slug, with protection being turned off in the same change",
+      { slug: "otherstack", deleteProtection: false },
+    ],
+  ])(
+    "a protected stack refuses a replacing change of %s at preview, saying what to do",
+    async (_t, change) => {
+      await expect(stackProvider.diff(STACK_ID, stackOlds, { ...stackNews, ...change })).rejects.toThrow(
+        /replaces the stack.*delete protection\. Set deleteProtection: false and run `pulumi up` first/,
+      );
+    },
+  );
 
   test.each<[string, Props]>([
     ["waitForReadiness", { waitForReadiness: false }],
