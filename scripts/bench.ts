@@ -34,6 +34,8 @@ import {
 } from "./lib/engine";
 import {
   apiWindowMs,
+  cpuSince,
+  cpuSnapshot,
   formatCalls,
   isRead,
   machineInfo,
@@ -43,6 +45,7 @@ import {
   startBenchEmulator,
   stackExportBytes,
   type BenchEmulator,
+  type CpuSnapshot,
   type MachineInfo,
   type RequestLogEntry,
 } from "./lib/bench";
@@ -90,10 +93,12 @@ async function project(
 async function counted<R>(
   em: BenchEmulator,
   command: () => Promise<R>,
-): Promise<{ result: R; log: RequestLogEntry[] }> {
+): Promise<{ result: R; log: RequestLogEntry[]; cpu: CpuSnapshot | undefined }> {
   await em.clearRequests();
+  const before = cpuSnapshot();
   const result = await command();
-  return { result, log: await em.requests() };
+  const cpu = cpuSince(before);
+  return { result, log: await em.requests(), cpu };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,6 +435,10 @@ interface TimedRun {
   calls: number;
   apiWindowMs: number;
   maxInFlight: number;
+  /** CPU of this process (program, Automation API, emulator); null where /proc is missing. */
+  cpuProgramMs: number | null;
+  /** CPU of the pulumi CLI and the provider host. */
+  cpuEngineMs: number | null;
 }
 
 /** One way of running the up; the first two are the measured targets, the rest explain them. */
@@ -467,6 +476,9 @@ interface ThroughputSummary {
   /** ideal / whole up. */
   wallEfficiency: number;
   maxInFlight: number;
+  /** Median CPU of the up: this process (program, emulator) and the pulumi CLI + provider host. */
+  cpuProgramMs: number | null;
+  cpuEngineMs: number | null;
   destroy: { calls: number; destroyMs: number; apiWindowMs: number; efficiency: number; maxInFlight: number };
   runs: { up: TimedRun[]; destroy: TimedRun[] };
 }
@@ -477,13 +489,21 @@ interface ThroughputResult {
   state: StateSizes;
 }
 
-function timed(durationMs: number, l: RequestLogEntry[]): TimedRun {
+function timed(durationMs: number, l: RequestLogEntry[], cpu: CpuSnapshot | undefined): TimedRun {
   return {
     durationMs: Math.round(durationMs),
     calls: l.length,
     apiWindowMs: Math.round(apiWindowMs(l)),
     maxInFlight: maxInFlight(l),
+    cpuProgramMs: cpu ? cpu.selfMs : null,
+    cpuEngineMs: cpu ? cpu.childrenMs : null,
   };
+}
+
+/** The median of the values that are there; null when none is. */
+function medianOrNull(xs: (number | null)[]): number | null {
+  const known = xs.filter((x): x is number => x !== null);
+  return known.length > 0 ? median(known) : null;
 }
 
 async function measureThroughput(runs: number, highParallel: number): Promise<ThroughputResult> {
@@ -539,10 +559,10 @@ async function measureThroughput(runs: number, highParallel: number): Promise<Th
         memoizeProviderStubs(v.memoizeStubs === true);
         try {
           const up = await counted(em, () => p.up(opts));
-          r.up.push(timed(up.result.durationMs, up.log));
+          r.up.push(timed(up.result.durationMs, up.log, up.cpu));
           if (state === undefined) state = await stateSizes(p, `${POLICIES} policies + ${TOKENS} tokens`);
           const destroy = await counted(em, () => p.destroy(opts));
-          r.destroy.push(timed(destroy.result.durationMs, destroy.log));
+          r.destroy.push(timed(destroy.result.durationMs, destroy.log, destroy.cpu));
         } finally {
           memoizeProviderStubs(false);
         }
@@ -578,6 +598,8 @@ async function measureThroughput(runs: number, highParallel: number): Promise<Th
         efficiency: idealMs / window,
         wallEfficiency: idealMs / upMs,
         maxInFlight: Math.max(...r.up.map((x) => x.maxInFlight)),
+        cpuProgramMs: medianOrNull(r.up.map((x) => x.cpuProgramMs)),
+        cpuEngineMs: medianOrNull(r.up.map((x) => x.cpuEngineMs)),
         destroy: {
           calls: dCalls,
           destroyMs: median(r.destroy.map((x) => x.durationMs)),
@@ -660,9 +682,18 @@ interface OverheadResult {
   runRatioMedian: number;
   /** Diagnostic: median(real, one stub per kind) / median(trivial). */
   memoizedRatio: number;
+  /** Median CPU of one preview per variant: this process (program) and pulumi + provider host. */
+  cpu: Record<"real" | "memoized" | "trivial", { programMs: number | null; engineMs: number | null }>;
   previewCalls: number;
   state: StateSizes;
   trivialState: StateSizes;
+}
+
+function cpuMedians(xs: CpuSnapshot[]): { programMs: number | null; engineMs: number | null } {
+  return {
+    programMs: medianOrNull(xs.map((x) => x.selfMs)),
+    engineMs: medianOrNull(xs.map((x) => x.childrenMs)),
+  };
 }
 
 async function measureOverhead(runs: number): Promise<OverheadResult> {
@@ -684,6 +715,7 @@ async function measureOverhead(runs: number): Promise<OverheadResult> {
     type Variant = "real" | "memoized" | "trivial";
     const projectOf: Record<Variant, EngineProject> = { real, memoized: real, trivial };
     const times: Record<Variant, number[]> = { real: [], memoized: [], trivial: [] };
+    const cpus: Record<Variant, CpuSnapshot[]> = { real: [], memoized: [], trivial: [] };
     const runRatios: number[] = [];
     let previewCalls = 0;
     const variants: Variant[] = ["real", "trivial", "memoized"];
@@ -697,6 +729,7 @@ async function measureOverhead(runs: number): Promise<OverheadResult> {
           const r = await counted(em, () => projectOf[v].preview({ expectNoChanges: true }));
           now[v] = r.result.durationMs;
           times[v].push(Math.round(r.result.durationMs));
+          if (r.cpu) cpus[v].push(r.cpu);
           if (v !== "trivial") previewCalls = Math.max(previewCalls, r.log.length);
         } finally {
           memoizeProviderStubs(false);
@@ -719,6 +752,11 @@ async function measureOverhead(runs: number): Promise<OverheadResult> {
       ratio: median(times.real) / median(times.trivial),
       runRatioMedian: median(runRatios),
       memoizedRatio: median(times.memoized) / median(times.trivial),
+      cpu: {
+        real: cpuMedians(cpus.real),
+        memoized: cpuMedians(cpus.memoized),
+        trivial: cpuMedians(cpus.trivial),
+      },
       previewCalls,
       state: await stateSizes(real, `${OVERHEAD_RESOURCES} access policies`),
       trivialState: await stateSizes(trivial, `${OVERHEAD_RESOURCES} trivial resources (in-memory provider)`),
@@ -807,6 +845,7 @@ interface TargetRow {
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const cpuCell = (ms: number | null) => (ms === null ? "n/a" : secs(ms));
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const esc = (s: string) => s.replace(/\|/g, "\\|");
 
@@ -882,6 +921,20 @@ function allStates(r: Pick<Results, "calls" | "throughput" | "overhead">): State
   );
 }
 
+/** The overhead ratios by CPU time, which other work on the machine disturbs less than wall time. */
+function cpuRatios(o: OverheadResult): string {
+  const total = (c: { programMs: number | null; engineMs: number | null }) =>
+    c.programMs === null || c.engineMs === null ? null : c.programMs + c.engineMs;
+  const real = total(o.cpu.real);
+  const memo = total(o.cpu.memoized);
+  const trivial = total(o.cpu.trivial);
+  if (real === null || memo === null || trivial === null || trivial === 0) return "";
+  return (
+    `By CPU time (all processes) the ratios are ${(real / trivial).toFixed(2)} as shipped and ` +
+    `${(memo / trivial).toFixed(2)} with one stub per kind. `
+  );
+}
+
 function markdown(r: Results): string {
   const m = r.machine;
   const out: string[] = [];
@@ -934,17 +987,19 @@ function markdown(r: Results): string {
         `Ideal = calls × latency / parallelism. API window = from the first request's arrival to the last ` +
         "answer (the engine's start-up and final state write are outside it). Efficiency = ideal / API window. " +
         "Max in flight = the most requests the emulator was serving at once, from the request log's arrival " +
-        "times and durations. Rows marked diagnostic are not targets: they show where the time goes.",
+        "times and durations. CPU: program = this process (the inline program, the Automation API and the " +
+        "emulator); pulumi + provider host = the CLI's process tree. Rows marked diagnostic are not targets: " +
+        "they show where the time goes.",
       "",
-      "| Variant | Latency | Parallel | Calls | Ideal | API window | Efficiency | Whole up | Ideal / whole up | Max in flight | destroy: API window, efficiency, max in flight |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+      "| Variant | Latency | Parallel | Calls | Ideal | API window | Efficiency | Whole up | Ideal / whole up | Max in flight | CPU: program | CPU: pulumi + provider host | destroy: API window, efficiency, max in flight |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     );
     for (const s of t.summary) {
       const eff = (x: number) => (s.latencyMs === 0 ? "n/a" : pct(x));
       out.push(
         `| ${esc(s.label)} | ${s.latencyMs} ms | ${s.parallelLabel} | ${s.calls} | ${secs(s.idealMs)} | ` +
           `${secs(s.apiWindowMs)} | ${eff(s.efficiency)} | ${secs(s.upMs)} | ${eff(s.wallEfficiency)} | ` +
-          `${s.maxInFlight} | ${secs(s.destroy.apiWindowMs)}, ${eff(s.destroy.efficiency)}, ${s.destroy.maxInFlight} |`,
+          `${s.maxInFlight} | ${cpuCell(s.cpuProgramMs)} | ${cpuCell(s.cpuEngineMs)} | ${secs(s.destroy.apiWindowMs)}, ${eff(s.destroy.efficiency)}, ${s.destroy.maxInFlight} |`,
       );
     }
     const byId = (id: string) => t.summary.find((s) => s.id === id);
@@ -955,12 +1010,15 @@ function markdown(r: Results): string {
     if (base && still && memo && skip) {
       out.push(
         "",
-        `Without any latency the same calls take ${secs(still.apiWindowMs)} with at most ${still.maxInFlight} ` +
-          `in flight: the pace is set by CPU work per resource (engine, program, provider host), not by the ` +
-          `API. One provider stub object per kind (the program then serializes the provider once per kind, ` +
-          `not once per resource) brings the window to ${secs(memo.apiWindowMs)} (${pct(memo.efficiency)}); ` +
-          `skipping the engine's per-step state writes brings it to ${secs(skip.apiWindowMs)} ` +
-          `(${pct(skip.efficiency)}).`,
+        `Without any latency the same ${still.calls} calls take ${secs(still.apiWindowMs)} with at most ` +
+          `${still.maxInFlight} in flight, so latency is not what sets the pace: an up of these ` +
+          `${POLICIES + TOKENS} resources costs ${cpuCell(base.cpuProgramMs)} of CPU in the program's process and ` +
+          `${cpuCell(base.cpuEngineMs)} in pulumi + the provider host, on ${r.machine.cpus} CPU threads. ` +
+          `With one provider stub object per kind (the program serializes the provider once per kind instead ` +
+          `of once per resource) the program's CPU is ${cpuCell(memo.cpuProgramMs)} and the window ` +
+          `${secs(memo.apiWindowMs)} (${pct(memo.efficiency)}). Without the engine's state write after every ` +
+          `step (PULUMI_SKIP_CHECKPOINTS) pulumi + the provider host use ${cpuCell(skip.cpuEngineMs)} and the ` +
+          `window is ${secs(skip.apiWindowMs)} (${pct(skip.efficiency)}).`,
       );
     }
   }
@@ -976,16 +1034,17 @@ function markdown(r: Results): string {
         "this package's AccessPolicy with one provider stub object per kind instead of one per resource. " +
         "The order rotates every run.",
       "",
-      "| Provider | Median | Ratio to trivial | Runs |",
-      "|---|---:|---:|---|",
-      `| pulumi-grafana-cloud AccessPolicy | ${secs(o.realMedianMs)} | ${o.ratio.toFixed(2)} | ${o.realMs.map(secs).join(", ")} |`,
-      `| same, one provider stub per kind (diagnostic) | ${secs(o.memoizedMedianMs)} | ${o.memoizedRatio.toFixed(2)} | ${o.memoizedMs.map(secs).join(", ")} |`,
-      `| trivial in-memory provider | ${secs(o.trivialMedianMs)} | 1.00 | ${o.trivialMs.map(secs).join(", ")} |`,
+      "| Provider | Median | Ratio to trivial | CPU: program | CPU: pulumi + provider host | Runs |",
+      "|---|---:|---:|---:|---:|---|",
+      `| pulumi-grafana-cloud AccessPolicy | ${secs(o.realMedianMs)} | ${o.ratio.toFixed(2)} | ${cpuCell(o.cpu.real.programMs)} | ${cpuCell(o.cpu.real.engineMs)} | ${o.realMs.map(secs).join(", ")} |`,
+      `| same, one provider stub per kind (diagnostic) | ${secs(o.memoizedMedianMs)} | ${o.memoizedRatio.toFixed(2)} | ${cpuCell(o.cpu.memoized.programMs)} | ${cpuCell(o.cpu.memoized.engineMs)} | ${o.memoizedMs.map(secs).join(", ")} |`,
+      `| trivial in-memory provider | ${secs(o.trivialMedianMs)} | 1.00 | ${cpuCell(o.cpu.trivial.programMs)} | ${cpuCell(o.cpu.trivial.engineMs)} | ${o.trivialMs.map(secs).join(", ")} |`,
       "",
       `Median of the per-run ratios (real / trivial): ${o.runRatioMedian.toFixed(2)}. ` +
         `With one stub object per kind the ratio is ${o.memoizedRatio.toFixed(2)}: serializing a fresh provider ` +
         `stub for every resource (in the program) is ` +
         `${pct((o.realMedianMs - o.memoizedMedianMs) / (o.realMedianMs - o.trivialMedianMs))} of the overhead. ` +
+        cpuRatios(o) +
         `Cloud API calls during the previews: ${o.previewCalls}.`,
     );
   }

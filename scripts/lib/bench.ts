@@ -3,6 +3,7 @@
  * its request log (counts, a readable summary, concurrency from timestamps), exact `pulumi stack
  * export` sizes, statistics and a description of the machine.
  */
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFile } from "node:child_process";
@@ -191,4 +192,36 @@ export function memoizeProviderStubs(on: boolean): void {
         return memoized.get(kind);
       }
     : shippedProviderStub;
+}
+
+/** CPU time used so far by this process and by its waited-for children, in milliseconds. */
+export interface CpuSnapshot {
+  /** This process: the inline program, the Automation API and the emulator. */
+  selfMs: number;
+  /** Finished children and their descendants: the pulumi CLI and the dynamic provider host. */
+  childrenMs: number;
+}
+
+/**
+ * Reads /proc/self/stat (Linux): the children's CPU time (cutime + cstime) grows when a child that
+ * was waited for exits, and includes its own waited-for descendants, so it covers the pulumi CLI
+ * and the provider host it starts. Undefined elsewhere.
+ */
+export function cpuSnapshot(): CpuSnapshot | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync("/proc/self/stat", "utf8");
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14-17 of proc(5): utime, stime, cutime, cstime, in clock ticks (USER_HZ, 100 on Linux).
+  const ticks = (i: number) => Number(fields[i]) * 10;
+  return { selfMs: ticks(11) + ticks(12), childrenMs: ticks(13) + ticks(14) };
+}
+
+export function cpuSince(before: CpuSnapshot | undefined): CpuSnapshot | undefined {
+  const now = cpuSnapshot();
+  if (!before || !now) return undefined;
+  return { selfMs: now.selfMs - before.selfMs, childrenMs: now.childrenMs - before.childrenMs };
 }
