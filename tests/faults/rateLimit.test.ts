@@ -71,4 +71,44 @@ describe("a 429 asking for 3600 s", () => {
     expect(log.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["POST /api/v1/accesspolicies 429"]);
     expect((await emulator.state()).accessPolicies).toEqual([]);
   });
+
+  test("fails a refresh fast too, naming the read, the rate limit and the wait", async () => {
+    emulator = await startTestEmulator();
+    project = await createProject({
+      projectName: "faults-rate-limit-read",
+      url: emulator.url,
+      program: async () => {
+        new AccessPolicy("policy", {
+          region: "us",
+          name: "rate-limited-read",
+          scopes: ["metrics:read"],
+          realms: [{ type: "org", identifier: "1" }],
+        });
+      },
+      env: { GRAFANA_CLOUD_RETRY_BUDGET_SECONDS: "", GRAFANA_CLOUD_RETRY_BASE_DELAY_MS: "" },
+    });
+    await project.up();
+    const [policy] = (await emulator.state()).accessPolicies;
+    await emulator.clearRequests();
+    await emulator.addFaults([
+      { method: "GET", path: "^/api/v1/accesspolicies/", kind: "status", status: 429, retryAfter: 3600 },
+    ]);
+
+    const started = Date.now();
+    const failure = await failureOf(() => project!.refresh());
+    const seconds = (Date.now() - started) / 1000;
+    expect(failure).toBeDefined();
+    expect(seconds).toBeLessThan(30);
+    const errors = errorLines(failure?.output ?? "").filter((l) => /reading access policy/.test(l));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const line of errors) {
+      expect(line).toContain(`reading access policy ${policy?.id}`);
+      expect(line).toMatch(/GET \/api\/v1\/accesspolicies\/\S+ failed: 429 Too Many Requests/);
+      expect(line).toMatch(/rate limit/i);
+      expect(line).toMatch(/wait 3600 s/);
+    }
+    // One request, not retried; the policy is still in state, untouched.
+    expect((await emulator.requests()).map((r) => `${r.method} ${r.status}`)).toEqual(["GET 429"]);
+    expect((await emulator.state()).accessPolicies.map((p) => p.id)).toEqual([policy?.id]);
+  });
 });
