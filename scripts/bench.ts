@@ -37,6 +37,7 @@ import {
   cpuSince,
   cpuSnapshot,
   formatCalls,
+  formatMarkdown,
   isRead,
   machineInfo,
   maxInFlight,
@@ -1149,8 +1150,9 @@ async function main(): Promise<number> {
   };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  const md = markdown(results);
-  fs.writeFileSync(path.join(outDir, "results.md"), md);
+  const mdPath = path.join(outDir, "results.md");
+  const md = await formatMarkdown(markdown(results), mdPath);
+  fs.writeFileSync(mdPath, md);
   log(`\n${md}`);
   log(`Wrote ${path.join(outDir, "results.json")} and ${path.join(outDir, "results.md")}`);
   return 0;

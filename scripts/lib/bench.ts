@@ -225,3 +225,20 @@ export function cpuSince(before: CpuSnapshot | undefined): CpuSnapshot | undefin
   if (!before || !now) return undefined;
   return { selfMs: now.selfMs - before.selfMs, childrenMs: now.childrenMs - before.childrenMs };
 }
+
+/**
+ * Formats Markdown with the repository's prettier settings, so that `npm run check` accepts the
+ * written results as they are; unchanged when prettier is not installed.
+ */
+export async function formatMarkdown(text: string, filePath: string): Promise<string> {
+  try {
+    const prettier = require("prettier") as {
+      resolveConfig(file: string): Promise<Record<string, unknown> | null>;
+      format(source: string, options: Record<string, unknown>): Promise<string>;
+    };
+    const config = (await prettier.resolveConfig(filePath)) ?? {};
+    return await prettier.format(text, { ...config, filepath: filePath });
+  } catch {
+    return text;
+  }
+}
