@@ -155,8 +155,9 @@ export class ApiClient {
     const body = apiBody(error.response?.data);
     let retryable: boolean;
     if (status === undefined) {
-      // No response: the write may have happened; repeat only what is safe to repeat.
-      retryable = IDEMPOTENT.has(method) || state.retrySafe;
+      // No response: the write may have happened; repeat only what is safe to repeat. A refused
+      // connection sent nothing, so any request may be repeated (e.g. an API restarting).
+      retryable = IDEMPOTENT.has(method) || state.retrySafe || error.code === "ECONNREFUSED";
     } else if (state.retryWhen?.(status, body.code, body.message)) {
       retryable = true;
     } else if (status === 408 || status === 429 || status >= 500) {

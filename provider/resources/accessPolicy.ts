@@ -26,6 +26,7 @@ import {
   type FieldRule,
   withOutputs,
   parseInputs,
+  afterLostResponse,
   idOutput,
 } from "./framework";
 import { regionRule } from "./rules";
@@ -252,14 +253,16 @@ export const accessPolicyProvider = {
           }
           throw withContext(
             e,
-            `${where}: an access policy with this name already exists in this org and region. ` +
-              `Set adoptExisting: true to take it over, or choose another name`,
+            `${where}: an access policy with this name already exists in this org and region (perhaps made by ` +
+              `an interrupted run). Set adoptExisting: true to take it over, or choose another name`,
           );
         }
         if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
         // The response was lost: the policy may exist. Names are unique per org and region, so
         // a policy of this name made since this attempt began is ours.
-        const found = await findByName(inputs.region, inputs.name);
+        const found = await afterLostResponse(where, "access policy", () =>
+          findByName(inputs.region, inputs.name),
+        );
         if (found) {
           const created = found.createdAt ? Date.parse(found.createdAt) : startedAt;
           if (created < startedAt - SKEW_MS) {

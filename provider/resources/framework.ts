@@ -264,3 +264,24 @@ export function parseInputs<S extends z.ZodType>(schema: S, raw: Obj): z.output<
 export function idOutput<T>(resource: pulumi.CustomResource, fromId: (id: string) => T): pulumi.Output<T> {
   return resource.id.apply(fromId);
 }
+
+/**
+ * Runs the look-up that follows a lost create response. If it fails too, the error says that the
+ * object may have been made, so the user knows why a later run may meet a conflict.
+ */
+export async function afterLostResponse<T>(
+  where: string,
+  what: string,
+  lookup: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await lookup();
+  } catch (e) {
+    throw withContext(
+      e,
+      `${where}: the response to the create was lost, and looking for the ${what} it may have made failed ` +
+        `too. Run \`pulumi up\` again; if it then reports that the ${what} already exists, it is the one ` +
+        `made here`,
+    );
+  }
+}

@@ -33,6 +33,7 @@ import {
   withOutputs,
   type FieldRule,
   parseInputs,
+  afterLostResponse,
   idOutput,
 } from "./framework";
 import { regionRule, slugRule } from "./rules";
@@ -355,12 +356,12 @@ export const stackProvider = {
         if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
         // The response was lost: the stack may exist. A stack with this slug made since this
         // attempt began is ours; take it instead of making a second one.
-        let found: StackResponse | undefined;
-        try {
-          found = await getStack(client, inputs.slug);
-        } catch (lookup) {
-          if (!isNotFoundError(lookup)) throw withContext(lookup, where);
-        }
+        const found = await afterLostResponse(where, "stack", () =>
+          getStack(client, inputs.slug).catch((lookup: unknown) => {
+            if (isNotFoundError(lookup)) return undefined;
+            throw lookup;
+          }),
+        );
         if (!found || GONE.has(found.status)) continue;
         const created = found.createdAt ? Date.parse(found.createdAt) : startedAt;
         if (created < startedAt - SKEW_MS) {

@@ -179,6 +179,14 @@ export const stackApiKeyProvider = {
             await deleteKey(inputs.stackSlug, existing.id);
             continue;
           }
+          if (existing && lostResponse && attempt < 5) {
+            // The response to our earlier attempt was lost, and a key of this name exists now:
+            // almost surely the one that attempt made, its secret gone with the response. Like a
+            // token in the same case, it is deleted and made again, so nothing is orphaned.
+            await deleteKey(inputs.stackSlug, existing.id);
+            lostResponse = false;
+            continue;
+          }
           if (existing && lostResponse) {
             throw withContext(
               e,
@@ -189,11 +197,12 @@ export const stackApiKeyProvider = {
           }
           throw withContext(
             e,
-            `${where}: an API key with this name already exists on the stack. Stack API keys cannot be adopted ` +
-              `(their secret is shown only at creation): delete the existing key or choose another name`,
+            `${where}: an API key with this name already exists on the stack (perhaps left by an interrupted run). ` +
+              `Stack API keys cannot be adopted (their secret is shown only at creation): delete the existing ` +
+              `key or choose another name`,
           );
         }
-        if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
+        if (!isOutcomeUnknown(e) || attempt >= 5) throw withContext(e, where);
         // The response was lost: the key may exist, its secret gone. Trying again either makes it
         // (the first attempt did nothing) or meets the name taken (handled above).
         lostResponse = true;

@@ -27,6 +27,7 @@ import {
   withOutputs,
   type FieldRule,
   parseInputs,
+  afterLostResponse,
   idOutput,
 } from "./framework";
 import { regionRule, rfc3339Rule } from "./rules";
@@ -160,31 +161,30 @@ export const tokenProvider = {
         if (isConflictError(e)) {
           throw withContext(
             e,
-            `${where}: a token with this name already exists. Tokens cannot be adopted (their secret is shown ` +
-              `only at creation): delete the existing token or choose another name`,
+            `${where}: a token with this name already exists (perhaps left by an interrupted run). Tokens cannot ` +
+              `be adopted (their secret is shown only at creation): delete the existing token or choose another name`,
           );
         }
         if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
         // The response was lost, and with it the only copy of the secret. A token made by this
         // attempt is useless to us: delete it, then create again, so no orphan is left.
-        const found = (
-          await listTokens(client, inputs.region, {
-            accessPolicyId: inputs.accessPolicyId,
-            name: inputs.name,
-          })
-        ).filter((t) => t.name === inputs.name);
-        for (const t of found) {
-          const created = t.createdAt ? Date.parse(t.createdAt) : startedAt;
-          if (created < startedAt - SKEW_MS) {
-            throw withContext(
-              e,
-              `${where}: the response was lost and a token of this name already existed before`,
-            );
+        await afterLostResponse(where, "token", async () => {
+          const found = (
+            await listTokens(client, inputs.region, {
+              accessPolicyId: inputs.accessPolicyId,
+              name: inputs.name,
+            })
+          ).filter((t) => t.name === inputs.name);
+          for (const t of found) {
+            const created = t.createdAt ? Date.parse(t.createdAt) : startedAt;
+            if (created < startedAt - SKEW_MS) {
+              throw new Error(`a token of this name already existed before this run`);
+            }
+            await deleteToken(client, inputs.region, t.id).catch((err: unknown) => {
+              if (!isNotFoundError(err)) throw err;
+            });
           }
-          await deleteToken(client, inputs.region, t.id).catch((err: unknown) => {
-            if (!isNotFoundError(err)) throw err;
-          });
-        }
+        });
       }
     }
   },

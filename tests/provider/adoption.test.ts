@@ -86,7 +86,7 @@ describe("adoptExisting", () => {
 
     const e = await rejection(accessPolicyProvider.create(await checked(accessPolicyProvider, declared)));
     expect(e.message).toMatch(
-      /already exists in this org and region\. Set adoptExisting: true to take it over/,
+      /already exists in this org and region \(perhaps made by an interrupted run\)\. Set adoptExisting: true to take it over/,
     );
 
     const created = await accessPolicyProvider.create(
