@@ -260,7 +260,7 @@ export const accessPolicyProvider = {
         if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
         // The response was lost: the policy may exist. Names are unique per org and region, so
         // a policy of this name made since this attempt began is ours.
-        const found = await afterLostResponse(where, "access policy", () =>
+        const found = await afterLostResponse(where, "access policy", "set adoptExisting: true", () =>
           findByName(inputs.region, inputs.name),
         );
         if (found) {

@@ -272,6 +272,8 @@ export function idOutput<T>(resource: pulumi.CustomResource, fromId: (id: string
 export async function afterLostResponse<T>(
   where: string,
   what: string,
+  /** What to do if the next run meets the object, e.g. "set adoptExisting: true". */
+  fix: string,
   lookup: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -281,7 +283,7 @@ export async function afterLostResponse<T>(
       e,
       `${where}: the response to the create was lost, and looking for the ${what} it may have made failed ` +
         `too. Run \`pulumi up\` again; if it then reports that the ${what} already exists, it is the one ` +
-        `made here`,
+        `made here: ${fix}`,
     );
   }
 }

@@ -244,11 +244,20 @@ export const pluginInstallationProvider = {
           }
           throw withContext(
             e,
-            `${where}: the plugin is already installed on this stack. Set adoptExisting: true to take it over ` +
+            `${where}: the plugin is already installed on this stack (perhaps by an interrupted run). Set ` +
+              `adoptExisting: true to take it over ` +
               `(its version is then set to the declared one), or uninstall it first`,
           );
         }
-        if (!isOutcomeUnknown(e) || attempt >= 3) throw busyHint(e, where);
+        if (!isOutcomeUnknown(e) || attempt >= 3) {
+          throw busyHint(
+            e,
+            lostResponse
+              ? `${where}: the response to an earlier attempt was lost, so the plugin may be installed; if the ` +
+                  `next run reports it installed, set adoptExisting: true`
+              : where,
+          );
+        }
         // The response was lost: the plugin may be installed. Trying again either installs it or
         // meets the 409 "already installed", resolved above.
         lostResponse = true;

@@ -349,14 +349,15 @@ export const stackProvider = {
           }
           throw withContext(
             e,
-            `${where}: the slug is taken. If the stack is yours, set adoptExisting: true to take it over; ` +
+            `${where}: the slug is taken. If the stack is yours (perhaps made by an interrupted run), set ` +
+              `adoptExisting: true to take it over; ` +
               `otherwise choose another slug`,
           );
         }
         if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
         // The response was lost: the stack may exist. A stack with this slug made since this
         // attempt began is ours; take it instead of making a second one.
-        const found = await afterLostResponse(where, "stack", () =>
+        const found = await afterLostResponse(where, "stack", "set adoptExisting: true", () =>
           getStack(client, inputs.slug).catch((lookup: unknown) => {
             if (isNotFoundError(lookup)) return undefined;
             throw lookup;

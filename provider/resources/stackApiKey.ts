@@ -202,7 +202,15 @@ export const stackApiKeyProvider = {
               `key or choose another name`,
           );
         }
-        if (!isOutcomeUnknown(e) || attempt >= 5) throw withContext(e, where);
+        if (!isOutcomeUnknown(e) || attempt >= 5) {
+          throw withContext(
+            e,
+            lostResponse
+              ? `${where}: the response to an earlier attempt was lost, so the key may exist; if the next run ` +
+                  `reports that it already exists, delete it in the stack's Grafana and run again`
+              : where,
+          );
+        }
         // The response was lost: the key may exist, its secret gone. Trying again either makes it
         // (the first attempt did nothing) or meets the name taken (handled above).
         lostResponse = true;

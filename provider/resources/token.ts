@@ -168,7 +168,7 @@ export const tokenProvider = {
         if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
         // The response was lost, and with it the only copy of the secret. A token made by this
         // attempt is useless to us: delete it, then create again, so no orphan is left.
-        await afterLostResponse(where, "token", async () => {
+        await afterLostResponse(where, "token", "delete it and run again", async () => {
           const found = (
             await listTokens(client, inputs.region, {
               accessPolicyId: inputs.accessPolicyId,

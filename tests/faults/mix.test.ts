@@ -17,13 +17,11 @@ jest.setTimeout(900_000);
 const SEEDS = (process.env["FAULT_SEEDS"] ?? "1,2,3").split(",").map(Number);
 
 /**
- * Creates are POSTs to a collection. Lost responses are injected on the creates of stacks,
- * policies, tokens and plugins. Stack API key creates are left out while the StackApiKey provider
- * does not converge after a lost create response (the key is made, its secret lost, and every
- * later `up` fails with "an API key with this name already exists"); add
- * `|instances/[^/]+/api/auth/keys` back once it does.
+ * Creates are POSTs to a collection: lost responses are injected on the creates of stacks,
+ * policies, tokens, plugins and stack API keys.
  */
-const LOST_RESPONSE_PATHS = "^/api/(instances|v1/accesspolicies|v1/tokens|instances/[^/]+/plugins)$";
+const LOST_RESPONSE_PATHS =
+  "^/api/(instances|v1/accesspolicies|v1/tokens|instances/[^/]+/plugins|instances/[^/]+/api/auth/keys)$";
 
 /**
  * The mix. The emulator evaluates every matching fault for each request and the first that fires

@@ -1,0 +1,235 @@
+// After a create whose response is lost, the provider finds the object it made (by its natural key,
+// made since the attempt began) and takes it, or, for a token or stack API key whose secret went
+// with the response, deletes it and makes it again: `up` converges on the same run or the next.
+//
+// When the look-up that follows the lost response fails too, the object may exist outside state.
+// The provider does not then take over an object it cannot prove is its own (another program may
+// have made it): the failing run says the object may exist and what to do, and the next run's
+// conflict says how (adoptExisting: true for stacks, policies and plugins; delete a token or key).
+import { DEFAULT_TOKEN, type FaultSpec } from "../../emulator";
+import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "../../provider";
+import type { EngineProject } from "../../scripts/lib/engine";
+import {
+  createProject,
+  declaredResources,
+  errorLines,
+  failureOf,
+  isTemporaryKey,
+  startTestEmulator,
+  type TestEmulator,
+  typeOf,
+} from "./helpers";
+
+jest.setTimeout(600_000);
+
+const SLUG = "lostcreate";
+
+type Adoptable = "Stack" | "AccessPolicy" | "PluginInstallation";
+
+function programAdopting(adopt?: Adoptable): () => Promise<void> {
+  return async () => {
+    const stack = new Stack("stack", {
+      slug: SLUG,
+      deleteProtection: false,
+      adoptExisting: adopt === "Stack",
+    });
+    const policy = new AccessPolicy("policy", {
+      region: "us",
+      name: "p1",
+      scopes: ["metrics:read"],
+      realms: [{ type: "org", identifier: "1" }],
+      adoptExisting: adopt === "AccessPolicy",
+    });
+    new Token("token", { region: "us", accessPolicyId: policy.policyId, name: "t1" });
+    new PluginInstallation("plugin", {
+      stackSlug: stack.slug,
+      plugin: "grafana-clock-panel",
+      adoptExisting: adopt === "PluginInstallation",
+    });
+    new StackApiKey("key", { stackSlug: stack.slug, name: "k1", role: "Admin" });
+  };
+}
+
+async function program(): Promise<void> {
+  await programAdopting()();
+}
+
+/** Exactly one object of each kind, the one in state; the key's secret in state is the live one. */
+async function expectOneOfEachInState(emulator: TestEmulator, project: EngineProject): Promise<void> {
+  const s = await emulator.state();
+  const stacks = s.stacks.filter((x) => x.status !== "deleted" && x.status !== "deleting");
+  const keys = s.stackApiKeys.filter((k) => !isTemporaryKey(k));
+  expect({
+    stacks: stacks.map((x) => x.slug),
+    policies: s.accessPolicies.map((p) => p.name),
+    tokens: s.tokens.map((t) => t.name),
+    plugins: s.plugins.map((p) => p.plugin),
+    keys: keys.map((k) => k.name),
+  }).toEqual({
+    stacks: [SLUG],
+    policies: ["p1"],
+    tokens: ["t1"],
+    plugins: ["grafana-clock-panel"],
+    keys: ["k1"],
+  });
+  const resources = declaredResources(await project.exportState({ showSecrets: true }));
+  const byType = (t: string) => resources.find((r) => typeOf(r) === t);
+  expect(byType("Stack")?.id).toBe(String(stacks[0]?.id));
+  expect(byType("AccessPolicy")?.id).toBe(s.accessPolicies[0]?.id);
+  expect(byType("Token")?.id).toBe(s.tokens[0]?.id);
+  expect(byType("StackApiKey")?.id).toBe(`${SLUG}/${keys[0]?.id}`);
+  // The Admin key's secret kept in state opens the stack's own key API.
+  // With --show-secrets a secret is exported as `{ <signature>, plaintext: "<json>" }`.
+  const stored = byType("StackApiKey")?.outputs?.["key"] as { plaintext?: string } | undefined;
+  expect(typeof stored?.plaintext).toBe("string");
+  const secret = JSON.parse(stored!.plaintext!) as string;
+  const res = await fetch(`${emulator.url}/grafana/${SLUG}/api/auth/keys`, {
+    headers: { authorization: `Bearer ${secret}` },
+  });
+  expect(res.status).toBe(200);
+  await project.refresh({ expectNoChanges: true });
+}
+
+describe("after a lost create response", () => {
+  let emulator: TestEmulator | undefined;
+  let project: EngineProject | undefined;
+  afterEach(async () => {
+    try {
+      await project?.dispose();
+    } finally {
+      await emulator?.close();
+      project = undefined;
+      emulator = undefined;
+    }
+  });
+
+  test("of a stack API key, up converges (on the same run or the next) to one key, in state", async () => {
+    emulator = await startTestEmulator({ rateLimitPerHour: 0 });
+    project = await createProject({ projectName: "faults-lost-key", url: emulator.url, program });
+    await emulator.addFaults([
+      { method: "POST", path: `^/api/instances/${SLUG}/api/auth/keys$`, kind: "lost-response", count: 1 },
+    ]);
+    const first = await failureOf(() => project!.up());
+    await emulator.clearFaults();
+    if (first) {
+      expect(errorLines(first.output).join("\n")).toMatch(/creating API key "k1" on stack "lostcreate"/);
+      await project.up();
+    }
+    await expectOneOfEachInState(emulator, project);
+  });
+
+  /** Deletes a leftover as a user would: the token through the Cloud API, the key on the stack. */
+  async function deleteLeftover(emulator: TestEmulator, kind: "token" | "key"): Promise<void> {
+    const auth = { authorization: `Bearer ${DEFAULT_TOKEN}` };
+    const s = await emulator.state();
+    if (kind === "token") {
+      const t = s.tokens.find((x) => x.name === "t1");
+      const res = await fetch(`${emulator.url}/api/v1/tokens/${t?.id}?region=us`, {
+        method: "DELETE",
+        headers: auth,
+      });
+      expect(res.status).toBeLessThan(300);
+      return;
+    }
+    const k = s.stackApiKeys.find((x) => x.name === "k1");
+    const admin = await fetch(`${emulator.url}/api/instances/${SLUG}/api/auth/keys`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ name: "cleanup-by-hand", role: "Admin", secondsToLive: 60 }),
+    });
+    const { id, key } = (await admin.json()) as { id: number; key: string };
+    // Delete the leftover, then the hand-made Admin key itself.
+    for (const target of [k?.id, id]) {
+      const res = await fetch(`${emulator.url}/grafana/${SLUG}/api/auth/keys/${target}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(res.status).toBeLessThan(300);
+    }
+  }
+
+  /** How the user resolves the conflict the next run reports: adopt, or delete the leftover. */
+  type Resolution = { adopt: Adoptable } | { deleteLeftover: "token" | "key" };
+
+  const followUpsFail: [string, RegExp, FaultSpec[], RegExp, Resolution][] = [
+    [
+      "stack, and its lookup fails",
+      /creating stack "lostcreate"/,
+      [
+        { method: "POST", path: "^/api/instances$", kind: "lost-response", count: 1 },
+        { method: "GET", path: `^/api/instances/${SLUG}$`, kind: "reset", count: 20 },
+      ],
+      /slug is taken\. If the stack is yours \(perhaps made by an interrupted run\), set adoptExisting: true/,
+      { adopt: "Stack" },
+    ],
+    [
+      "access policy, and its lookup fails",
+      /creating access policy "p1"/,
+      [
+        { method: "POST", path: "^/api/v1/accesspolicies$", kind: "lost-response", count: 1 },
+        { method: "GET", path: "^/api/v1/accesspolicies$", kind: "reset", count: 20 },
+      ],
+      /already exists in this org and region \(perhaps made by an interrupted run\)\. Set adoptExisting: true/,
+      { adopt: "AccessPolicy" },
+    ],
+    [
+      "token, and its lookup fails",
+      /creating token "t1"/,
+      [
+        { method: "POST", path: "^/api/v1/tokens$", kind: "lost-response", count: 1 },
+        { method: "GET", path: "^/api/v1/tokens$", kind: "reset", count: 20 },
+      ],
+      /a token with this name already exists \(perhaps left by an interrupted run\)/,
+      { deleteLeftover: "token" },
+    ],
+    [
+      "plugin installation, and the repeated installs fail",
+      /installing plugin "grafana-clock-panel"/,
+      [
+        { method: "POST", path: `^/api/instances/${SLUG}/plugins$`, kind: "lost-response", count: 1 },
+        { method: "POST", path: `^/api/instances/${SLUG}/plugins$`, kind: "reset", count: 20 },
+      ],
+      /already installed on this stack \(perhaps by an interrupted run\)\. Set adoptExisting: true/,
+      { adopt: "PluginInstallation" },
+    ],
+    [
+      "stack API key, and the repeated creates fail",
+      /creating API key "k1"/,
+      [
+        { method: "POST", path: `^/api/instances/${SLUG}/api/auth/keys$`, kind: "lost-response", count: 1 },
+        { method: "POST", path: `^/api/instances/${SLUG}/api/auth/keys$`, kind: "reset", count: 20 },
+      ],
+      /an API key with this name already exists on the stack \(perhaps left by an interrupted run\)/,
+      { deleteLeftover: "key" },
+    ],
+  ];
+
+  test.each(followUpsFail)(
+    "of a %s: the up names the operation, the next says how to resolve it, and then it converges",
+    async (_what, operation, faults, conflict, resolution) => {
+      emulator = await startTestEmulator({ rateLimitPerHour: 0 });
+      project = await createProject({ projectName: "faults-lost-unresolved", url: emulator.url, program });
+      await emulator.addFaults(faults);
+      const first = await failureOf(() => project!.up());
+      await emulator.clearFaults();
+      expect(first).toBeDefined();
+      const errors = errorLines(first?.output ?? "").filter((l) => !/error: update failed$/.test(l));
+      expect(errors.length).toBeGreaterThan(0);
+      for (const line of errors) expect(line).toMatch(operation);
+      expect(errors.join("\n")).toMatch(/lost/);
+
+      // The object made by the lost request is outside state: the next run meets it and says how.
+      const second = await failureOf(() => project!.up());
+      expect(second).toBeDefined();
+      expect(errorLines(second?.output ?? "").join("\n")).toMatch(conflict);
+
+      if ("adopt" in resolution) {
+        project.setProgram(programAdopting(resolution.adopt));
+      } else {
+        await deleteLeftover(emulator, resolution.deleteLeftover);
+      }
+      await project.up();
+      await expectOneOfEachInState(emulator, project);
+    },
+  );
+});
