@@ -111,7 +111,9 @@ describe("adoptExisting", () => {
     const e = await rejection(
       pluginInstallationProvider.create(await checked(pluginInstallationProvider, pinned)),
     );
-    expect(e.message).toMatch(/already installed on this stack\. Set adoptExisting: true to take it over/);
+    expect(e.message).toMatch(
+      /already installed on this stack \(perhaps by an interrupted run\)\. Set adoptExisting: true to take it over/,
+    );
 
     const adopted = await pluginInstallationProvider.create(
       await checked(pluginInstallationProvider, { ...pinned, adoptExisting: true }),

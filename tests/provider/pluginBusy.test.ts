@@ -84,7 +84,9 @@ describe("PluginInstallation and a busy stack", () => {
       provider.create(await checked({ stackSlug: "busy", plugin: "grafana-clock-panel" })),
     );
     expect(await calls("POST", "/api/instances/busy/plugins")).toEqual([409]);
-    expect(e.message).toMatch(/already installed on this stack\. Set adoptExisting: true to take it over/);
+    expect(e.message).toMatch(
+      /already installed on this stack \(perhaps by an interrupted run\)\. Set adoptExisting: true to take it over/,
+    );
     expect(e.message).toMatch(/409 Conflict: Plugin grafana-clock-panel is already installed/);
   });
 });
