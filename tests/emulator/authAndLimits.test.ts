@@ -77,8 +77,8 @@ describe("access policy tokens as bearer tokens", () => {
     expect((await client.get("/api/v1/accesspolicies?region=us")).status).toBe(200);
     expect((await client.get("/api/instances")).status).toBe(200);
     const t = await api().get(`/api/v1/tokens/${id}?region=us`);
-    expect(t.body.firstUsedAt).not.toBeNull();
-    expect(t.body.lastUsedAt).not.toBeNull();
+    expect(t.body.firstUsedAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    expect(t.body.lastUsedAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
   });
 
   it("answers 401 Unauthorized naming the missing scope on the v1 endpoints", async () => {
@@ -127,12 +127,6 @@ describe("access policy tokens as bearer tokens", () => {
     expect((await client.get("/api/instances")).status).toBe(200);
     await control(api(), "POST", "/clock", { advanceSeconds: 11 });
     expectError(await client.get("/api/instances"), 401, "InvalidCredentials");
-  });
-
-  it("accepts a custom configured token instead of the default", async () => {
-    await createStack(api(), "s");
-    const a = new Api(api().url, "emulator-token");
-    expect((await a.get("/api/instances")).status).toBe(200);
   });
 });
 

@@ -8,22 +8,20 @@ import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions } from "../../emulator";
 import {
+  apiCaller,
+  controlOf,
+  isLiveStack,
+  nameOf,
+  TEMP_KEY_PREFIX,
+  type RequestLogEntry,
+} from "../support/emulatorClient";
+import {
   createEngineProject,
   declaredResources,
   type EngineProject,
   type EngineProjectOptions,
   type StateResource,
 } from "../../scripts/lib/engine";
-
-/** Names of the provider's temporary Admin keys (provider/resources/stackAdmin.ts). */
-export const TEMP_KEY_PREFIX = "pulumi-grafana-cloud-temp-admin-";
-
-export interface RequestLogEntry {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  status: number;
-}
 
 /** An emulator plus calls to its API and control endpoints, from the test process. */
 export interface TestEmulator {
@@ -60,19 +58,9 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     slugReuseWindowMs: 0,
     ...options,
   });
-  const call = async (method: string, path: string, body?: unknown, auth = true) => {
-    const headers: Record<string, string> = {};
-    if (auth) headers["authorization"] = `Bearer ${token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${em.url}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const state = async () => (await call("GET", "/_emulator/state", undefined, false)).body;
+  const call = apiCaller(em.url, token);
+  const control = controlOf(em.url);
+  const state = () => control.state() as Promise<any>;
   return {
     url: em.url,
     token,
@@ -83,13 +71,13 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
       }
       return res;
     },
-    requests: async () => (await call("GET", "/_emulator/requests", undefined, false)).body,
-    clearRequests: async () => void (await call("DELETE", "/_emulator/requests", undefined, false)),
+    requests: control.requests,
+    clearRequests: control.clearRequests,
     state,
     live: async () => {
       const s = await state();
       return {
-        stacks: s.stacks.filter((x: any) => x.status !== "deleted" && x.status !== "deleting"),
+        stacks: s.stacks.filter(isLiveStack),
         accessPolicies: s.accessPolicies,
         tokens: s.tokens,
         plugins: s.plugins,
@@ -98,11 +86,6 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     },
     close: () => em.close(),
   };
-}
-
-/** The writes among logged requests: anything that is not a GET (or HEAD). */
-export function writesIn(log: RequestLogEntry[]): RequestLogEntry[] {
-  return log.filter((r) => r.method !== "GET" && r.method !== "HEAD");
 }
 
 export interface Scenario {
@@ -162,11 +145,6 @@ export async function startScenario(options: {
   };
 }
 
-/** The logical name of a URN (`urn:pulumi:stack::project::type::name` -> `name`). */
-export function nameOf(urn: string): string {
-  return urn.slice(urn.lastIndexOf("::") + 2);
-}
-
 /** The steps the engine announced (resource pre-events), per logical resource name, in order. */
 export function stepsByName(events: EngineEvent[]): Record<string, OpType[]> {
   const steps: Record<string, OpType[]> = {};
@@ -205,3 +183,5 @@ export function resourceNamed(resources: StateResource[], name: string): StateRe
 }
 
 export { declaredResources };
+
+export { nameOf, TEMP_KEY_PREFIX, writesIn, type RequestLogEntry } from "../support/emulatorClient";

@@ -227,7 +227,7 @@ describe("the real Pulumi engine", () => {
       env: { ENGINE_SMOKE_MARKER: "from-the-harness" },
       program: async () => {
         for (let index = 0; index < 10; index++) {
-          new Probe(`probe-${index}`, { index, sleepMs: 1000 });
+          new Probe(`probe-${index}`, { index, sleepMs: 3000 });
         }
       },
     });

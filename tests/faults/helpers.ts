@@ -5,8 +5,13 @@
  * and the comparison of the emulator's objects with a declared set.
  */
 import type { PulumiFn } from "@pulumi/pulumi/automation";
-import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions, type FaultSpec } from "../../emulator";
-import { TEMP_KEY_PREFIX } from "../../provider/resources/stackAdmin";
+import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions } from "../../emulator";
+import {
+  controlOf,
+  TEMP_KEY_PREFIX,
+  type EmulatorControl,
+  type EmulatorState,
+} from "../support/emulatorClient";
 import {
   createEngineProject,
   declaredResources,
@@ -14,69 +19,6 @@ import {
   type EngineProject,
   type StateResource,
 } from "../../scripts/lib/engine";
-
-export interface RequestLogEntry {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  status: number;
-  fault?: string;
-}
-
-/** The control endpoints of an emulator at `url` (no auth; never faulted, never logged). */
-export interface EmulatorControl {
-  url: string;
-  requests(): Promise<RequestLogEntry[]>;
-  clearRequests(): Promise<void>;
-  addFaults(faults: FaultSpec[]): Promise<void>;
-  clearFaults(): Promise<void>;
-  /** `GET /_emulator/state`: every object, deleted stacks included. */
-  state(): Promise<EmulatorState>;
-}
-
-export interface EmulatorState {
-  now: string;
-  stacks: { id: number; slug: string; status: string }[];
-  accessPolicies: {
-    id: string;
-    name: string;
-    region: string;
-    scopes: string[];
-    realms: { type: string; identifier: string }[];
-  }[];
-  tokens: { id: string; name: string; region: string; accessPolicyId: string; expiresAt?: string | null }[];
-  plugins: { id: number; stackSlug: string | null; plugin: string; version: string }[];
-  stackApiKeys: {
-    id: number;
-    stackSlug: string | null;
-    name: string;
-    role: string;
-    expiration: string | null;
-    createdAt: string;
-  }[];
-}
-
-export function controlOf(url: string): EmulatorControl {
-  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
-  return {
-    url,
-    requests: async () => (await call("GET", "/_emulator/requests")) as RequestLogEntry[],
-    clearRequests: async () => void (await call("DELETE", "/_emulator/requests")),
-    addFaults: async (faults) => void (await call("POST", "/_emulator/faults", faults)),
-    clearFaults: async () => void (await call("DELETE", "/_emulator/faults")),
-    state: async () => (await call("GET", "/_emulator/state")) as EmulatorState,
-  };
-}
 
 export interface TestEmulator extends EmulatorControl {
   close(): Promise<void>;
@@ -91,11 +33,6 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     ...options,
   });
   return { ...controlOf(em.url), close: () => em.close() };
-}
-
-/** The writes among logged requests: anything that is not a GET or HEAD. */
-export function writesIn(log: RequestLogEntry[]): RequestLogEntry[] {
-  return log.filter((r) => r.method !== "GET" && r.method !== "HEAD");
 }
 
 /**
@@ -140,11 +77,6 @@ export function errorLines(output: string): string[] {
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => /error:/i.test(l));
-}
-
-/** The logical name of a URN (`urn:pulumi:stack::project::type::name` -> `name`). */
-export function nameOf(urn: string): string {
-  return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
 /** `pulumi-nodejs:dynamic/grafana-cloud:Token` -> `Token`. */
@@ -246,3 +178,10 @@ export function idsInStateAndEmulator(resources: StateResource[], s: EmulatorSta
 }
 
 export { declaredResources };
+export {
+  controlOf,
+  writesIn,
+  type EmulatorControl,
+  type EmulatorState,
+  type RequestLogEntry,
+} from "../support/emulatorClient";

@@ -53,7 +53,7 @@ describe("a 429 asking for 3600 s", () => {
     console.log(`the up failed after ${seconds} s:\n${errorLines(failure?.output ?? "").join("\n")}`);
     expect(failure).toBeDefined();
     // The whole command, engine start-up included: well under a minute, nowhere near an hour.
-    expect(seconds).toBeLessThan(30);
+    expect(seconds).toBeLessThan(60);
 
     const errors = errorLines(failure?.output ?? "").filter((l) => /creating access policy/.test(l));
     expect(errors.length).toBeGreaterThan(0);
@@ -98,7 +98,7 @@ describe("a 429 asking for 3600 s", () => {
     const failure = await failureOf(() => project!.refresh());
     const seconds = (Date.now() - started) / 1000;
     expect(failure).toBeDefined();
-    expect(seconds).toBeLessThan(30);
+    expect(seconds).toBeLessThan(60);
     const errors = errorLines(failure?.output ?? "").filter((l) => /reading access policy/.test(l));
     expect(errors.length).toBeGreaterThan(0);
     for (const line of errors) {

@@ -84,6 +84,7 @@ describe("AccessPolicy provider against the emulator", () => {
   test("a lost create response leaves exactly one policy and returns it", async () => {
     await em.fault({ method: "POST", path: "^/api/v1/accesspolicies$", kind: "lost-response", count: 1 });
     const created = await provider.create(await checked(base));
+    expect(await em.faulted("lost-response")).toBe(1);
     const state = await em.state();
     expect(state.accessPolicies).toHaveLength(1);
     expect(state.accessPolicies[0].id).toBe(created.id);

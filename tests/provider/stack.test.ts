@@ -111,6 +111,7 @@ describe("Stack provider against the emulator", () => {
   test("a lost create response does not make a second stack", async () => {
     await em.fault({ method: "POST", path: "^/api/instances$", kind: "lost-response", count: 1 });
     const created = await provider.create(await checked({ slug: "lost" }));
+    expect(await em.faulted("lost-response")).toBe(1);
     const stacks = await live();
     expect(stacks).toHaveLength(1);
     expect(created.outs.slug).toBe("lost");

@@ -220,6 +220,7 @@ describe("StackApiKey provider against the emulator", () => {
       count: 1,
     });
     const created = await provider.create(await checked({ stackSlug: "keys", name: "lost", role: "Admin" }));
+    expect(await em.faulted("lost-response")).toBe(1);
     const keys = await userKeys();
     expect(keys).toHaveLength(1);
     expect(created.id).toBe(`keys/${keys[0]!.id}`);

@@ -11,7 +11,6 @@ afterAll(() => em.close());
 let policyId: string;
 beforeEach(async () => {
   await em.reset();
-  await em.api("DELETE", "/_emulator/clock");
   const p = await accessPolicyProvider.check(
     {},
     { region: "us", name: "p1", scopes: ["metrics:read"], realms: [{ type: "org", identifier: "1" }] },
@@ -86,6 +85,7 @@ describe("Token provider against the emulator", () => {
     const created = await provider.create(
       await checked({ region: "us", accessPolicyId: policyId, name: "ci" }),
     );
+    expect(await em.faulted("lost-response")).toBe(1);
     const tokens = (await em.state()).tokens;
     expect(tokens).toHaveLength(1);
     expect(tokens[0].id).toBe(created.id);

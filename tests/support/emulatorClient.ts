@@ -1,0 +1,119 @@
+/**
+ * The emulator's control endpoints and API as the test suites reach them over HTTP, shared by the
+ * provider, engine and fault suites. Control calls throw on any non-2xx answer, so a fault spec or
+ * a reset the emulator refused cannot pass silently.
+ */
+import { DEFAULT_TOKEN, type FaultSpec } from "../../emulator";
+export { TEMP_KEY_PREFIX } from "../../provider/resources/stackAdmin";
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  fault?: string;
+}
+
+/** The control endpoints of an emulator at `url` (no auth; never faulted, never logged). */
+export interface EmulatorControl {
+  url: string;
+  requests(): Promise<RequestLogEntry[]>;
+  clearRequests(): Promise<void>;
+  addFaults(faults: FaultSpec[]): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** Empties all state, faults, the request log and the clock. */
+  reset(): Promise<void>;
+  advanceClock(seconds: number): Promise<void>;
+  /** `GET /_emulator/state`: every object, deleted stacks included. */
+  state(): Promise<EmulatorState>;
+}
+
+export interface EmulatorState {
+  now: string;
+  stacks: { id: number; slug: string; status: string }[];
+  accessPolicies: {
+    id: string;
+    name: string;
+    region: string;
+    scopes: string[];
+    realms: { type: string; identifier: string }[];
+  }[];
+  tokens: { id: string; name: string; region: string; accessPolicyId: string; expiresAt?: string | null }[];
+  plugins: { id: number; stackSlug: string | null; plugin: string; version: string }[];
+  stackApiKeys: {
+    id: number;
+    stackSlug: string | null;
+    name: string;
+    role: string;
+    expiration: string | null;
+    createdAt: string;
+  }[];
+}
+
+export function controlOf(url: string): EmulatorControl {
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  return {
+    url,
+    requests: async () => (await call("GET", "/_emulator/requests")) as RequestLogEntry[],
+    clearRequests: async () => void (await call("DELETE", "/_emulator/requests")),
+    addFaults: async (faults) => void (await call("POST", "/_emulator/faults", faults)),
+    clearFaults: async () => void (await call("DELETE", "/_emulator/faults")),
+    reset: async () => void (await call("POST", "/_emulator/reset")),
+    advanceClock: async (seconds) =>
+      void (await call("POST", "/_emulator/clock", { advanceSeconds: seconds })),
+    state: async () => (await call("GET", "/_emulator/state")) as EmulatorState,
+  };
+}
+
+/** The writes among logged requests: anything that is not a GET or HEAD. */
+export function writesIn(log: RequestLogEntry[]): RequestLogEntry[] {
+  return log.filter((r) => r.method !== "GET" && r.method !== "HEAD");
+}
+
+/** The logical name of a URN (`urn:pulumi:stack::project::type::name` -> `name`). */
+export function nameOf(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+/** A stack that exists: GET of a deleted stack still answers it, with status deleted (or deleting). */
+export function isLiveStack(s: { status: string }): boolean {
+  return s.status !== "deleted" && s.status !== "deleting";
+}
+
+/**
+ * Calls the Cloud API of the emulator at `url` behind the providers' back, with its token; answers
+ * the status and body, whatever the status.
+ */
+export function apiCaller(url: string, token: string = DEFAULT_TOKEN) {
+  return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+}
+
+/** The error a promise rejects with; fails the test if it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a rejection");
+}
