@@ -22,11 +22,6 @@ const implementations: Partial<Record<ResourceKind, Impl>> = {
   StackApiKey: stackApiKeyProvider,
 };
 
-/** Registers a further resource kind's implementation. */
-export function register(kind: ResourceKind, impl: Impl): void {
-  implementations[kind] = impl;
-}
-
 export function implementation(
   kind: ResourceKind,
 ): Impl & { configure(req: pulumi.dynamic.ConfigureRequest): void } {

@@ -106,17 +106,24 @@ export async function getReadiness(c: ApiClient, id: number): Promise<boolean> {
     method: "GET",
     path: `/api/instances/${id}/readiness`,
     schema: z.looseObject({ ready: z.boolean() }),
+    // One attempt: the caller polls on its own schedule, within its own deadline.
+    maxRetries: 0,
   });
   return r.ready;
 }
 
-/** GET {stackUrl}/api/health; true on 200. Not retried: the caller polls. */
+/**
+ * GET {stackUrl}/api/health; true on 200. One attempt (the caller polls), and no credential: the
+ * endpoint needs none, and the stack's URL may be any host (a custom domain).
+ */
 export async function stackHealthy(c: ApiClient, stackUrl: string): Promise<boolean> {
   try {
     await c.request({
       method: "GET",
       path: `${stackUrl.replace(/\/+$/, "")}/api/health`,
       schema: z.unknown(),
+      bearer: null,
+      maxRetries: 0,
     });
     return true;
   } catch {

@@ -150,15 +150,14 @@ const isNamed =
 
 export const isNotFoundError = isNamed<NotFoundError>("NotFoundError");
 export const isConflictError = isNamed<ConflictError>("ConflictError");
-export const isRateLimitError = isNamed<RateLimitError>("RateLimitError");
 export const isNetworkError = isNamed<NetworkError>("NetworkError");
 export const isTimeoutError = isNamed<TimeoutError>("TimeoutError");
 export const isServerError = isNamed<ServerError>("ServerError");
-export function isGrafanaCloudError(e: unknown): e is GrafanaCloudError {
-  return e instanceof Error && typeof (e as { method?: unknown }).method === "string" && "path" in e;
-}
 
-/** True when no response arrived, so the server may or may not have applied a write. */
+/**
+ * True when the outcome of a write is unknown: no response arrived (network error, timeout), or a
+ * 5xx that a proxy may have answered after the server applied it.
+ */
 export function isOutcomeUnknown(e: unknown): boolean {
   return isNetworkError(e) || isTimeoutError(e) || isServerError(e);
 }

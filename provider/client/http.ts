@@ -9,7 +9,6 @@ import {
   errorFromStatus,
   GrafanaCloudError,
   NetworkError,
-  RateLimitError,
   ResponseValidationError,
   TimeoutError,
   type ApiErrorDetails,
@@ -46,8 +45,13 @@ export interface RequestOptions<S extends z.ZodType> {
   retrySafe?: boolean;
   /** Further responses worth retrying, e.g. the plugin API's 409 "operation in progress". */
   retryWhen?: (status: number, code: string | undefined, message: string | undefined) => boolean;
-  /** Override the bearer credential (a stack's own Grafana API takes an API key). */
-  bearer?: string;
+  /**
+   * Override the bearer credential: an API key for a stack's own Grafana API, or null for no
+   * credential at all (a stack's health check: the access token must not go to the stack's host).
+   */
+  bearer?: string | null;
+  /** Retries of this call, below the client's maximum (0: one attempt, e.g. a poll). */
+  maxRetries?: number;
 }
 
 /**
@@ -132,10 +136,6 @@ export class ApiClient {
     });
   }
 
-  get baseUrl(): string {
-    return this.opts.baseUrl;
-  }
-
   private backoff(retryCount: number): number {
     const exp = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** (retryCount - 1));
     // "Equal jitter": half fixed, half random, so concurrent clients spread out but never hammer.
@@ -211,8 +211,9 @@ export class ApiClient {
         url: req.path,
         params,
         data: req.body,
-        headers: { Authorization: `Bearer ${req.bearer ?? this.opts.token}` },
+        headers: req.bearer === null ? {} : { Authorization: `Bearer ${req.bearer ?? this.opts.token}` },
         gcloud: state,
+        ...(req.maxRetries !== undefined ? { "axios-retry": { retries: req.maxRetries } } : {}),
       });
     } catch (e) {
       throw this.toError(e, req, state);
@@ -223,19 +224,19 @@ export class ApiClient {
     const ctx = this.context(req, state.attempts);
     if (!(e instanceof AxiosError)) {
       const msg = e instanceof Error ? e.message : String(e);
-      return new NetworkError(ctx, this.redact(msg));
+      return new NetworkError(ctx, this.redact(msg, req.bearer));
     }
     const res = e.response;
     if (!res) {
       if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT")
         return new TimeoutError(ctx, this.opts.timeoutMs);
-      return new NetworkError(ctx, this.redact(`${e.code ?? "error"}: ${e.message}`));
+      return new NetworkError(ctx, this.redact(`${e.code ?? "error"}: ${e.message}`, req.bearer));
     }
     const body = apiBody(res.data);
     const retryAfterMs = parseRetryAfter(res.headers?.["retry-after"]);
     const details: ApiErrorDetails & { status: number } = { ...ctx, status: res.status };
     if (body.code) details.code = body.code;
-    if (body.message) details.apiMessage = this.redact(body.message);
+    if (body.message) details.apiMessage = this.redact(body.message, req.bearer);
     const requestId = body.requestId ?? (res.headers?.["x-request-id"] as string | undefined);
     if (requestId) details.requestId = String(requestId);
     if (retryAfterMs !== undefined) details.retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
@@ -248,14 +249,16 @@ export class ApiClient {
             `longer than the retry budget of ${budget} s; access-policy endpoints allow about 600 calls per hour. ` +
             `Run again after the wait`
           : `The API asked to wait ${wait} s (Retry-After), longer than the retry budget of ${budget} s`;
-      if (res.status === 429) return new RateLimitError(details);
     }
     return errorFromStatus(details);
   }
 
-  /** Removes the credential from any text that came from the network or the OS. */
-  private redact(text: string): string {
-    const token = this.opts.token;
-    return token && token.length >= 4 ? text.split(token).join("[REDACTED]") : text;
+  /** Removes the credentials (the access token, and a call's own bearer key) from outside text. */
+  private redact(text: string, bearer?: string | null): string {
+    let out = text;
+    for (const secret of [this.opts.token, bearer]) {
+      if (secret && secret.length >= 4) out = out.split(secret).join("[REDACTED]");
+    }
+    return out;
   }
 }

@@ -33,6 +33,7 @@ import {
   withOutputs,
   type FieldRule,
   parseInputs,
+  unknownPaths,
   afterLostResponse,
   idOutput,
 } from "./framework";
@@ -293,11 +294,13 @@ export const stackProvider = {
     const d = diffFields(rules, olds, news);
     // A replacement deletes the old stack, which the API refuses while it is protected: say so
     // at preview, before a new stack is made beside the old one.
-    if (d.replaces.length > 0 && olds["deleteProtection"] !== false) {
+    // Only known values: an unknown slug or region (preview) may turn out unchanged.
+    const knownReplaces = d.replaces.filter((f) => unknownPaths(news[f]).length === 0);
+    if (knownReplaces.length > 0 && olds["deleteProtection"] !== false) {
       throw new Error(
-        `stack "${String(olds["slug"])}": changing ${d.replaces.join(" and ")} replaces the stack, which deletes ` +
-          `the old one, but it has delete protection. Set deleteProtection: false and run \`pulumi up\` first, ` +
-          `then change ${d.replaces.join(" and ")}`,
+        `stack "${String(olds["slug"])}": changing ${knownReplaces.join(" and ")} replaces the stack, which ` +
+          `deletes the old one, but it has delete protection. Set deleteProtection: false and run \`pulumi up\` ` +
+          `first, then change ${knownReplaces.join(" and ")}`,
       );
     }
     // Slugs are unique: a replacement that keeps the slug (a new region) must delete first.

@@ -15,7 +15,7 @@ import {
   type StackKey,
   type StackKeyRole,
 } from "../api/stackKeys";
-import { isConflictError, isNotFoundError, isOutcomeUnknown } from "../client/errors";
+import { isConflictError, isNetworkError, isNotFoundError, isTimeoutError } from "../client/errors";
 import { getClient } from "../config";
 import {
   checkResult,
@@ -202,7 +202,9 @@ export const stackApiKeyProvider = {
               `key or choose another name`,
           );
         }
-        if (!isOutcomeUnknown(e) || attempt >= 5) {
+        // Only a response that never arrived counts as lost here, not a 5xx: a key found after it
+        // is deleted, and the key list has no creation time to prove it was not someone's own.
+        if (!(isNetworkError(e) || isTimeoutError(e)) || attempt >= 5) {
           throw withContext(
             e,
             lostResponse

@@ -168,23 +168,27 @@ export const tokenProvider = {
         if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
         // The response was lost, and with it the only copy of the secret. A token made by this
         // attempt is useless to us: delete it, then create again, so no orphan is left.
-        await afterLostResponse(where, "token", "delete it and run again", async () => {
-          const found = (
+        const found = await afterLostResponse(where, "token", "delete it and run again", async () =>
+          (
             await listTokens(client, inputs.region, {
               accessPolicyId: inputs.accessPolicyId,
               name: inputs.name,
             })
-          ).filter((t) => t.name === inputs.name);
-          for (const t of found) {
-            const created = t.createdAt ? Date.parse(t.createdAt) : startedAt;
-            if (created < startedAt - SKEW_MS) {
-              throw new Error(`a token of this name already existed before this run`);
-            }
-            await deleteToken(client, inputs.region, t.id).catch((err: unknown) => {
-              if (!isNotFoundError(err)) throw err;
-            });
+          ).filter((t) => t.name === inputs.name),
+        );
+        for (const t of found) {
+          const created = t.createdAt ? Date.parse(t.createdAt) : startedAt;
+          if (created < startedAt - SKEW_MS) {
+            throw withContext(
+              e,
+              `${where}: the response was lost and a token of this name already existed before`,
+            );
           }
-        });
+          await deleteToken(client, inputs.region, t.id).catch((err: unknown) => {
+            if (!isNotFoundError(err))
+              throw withContext(err, `${where}: deleting the token the lost attempt made`);
+          });
+        }
       }
     }
   },

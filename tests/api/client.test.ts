@@ -258,6 +258,48 @@ describe("ApiClient", () => {
     }
   });
 
+  test("bearer: null sends no credential; a call's own bearer key is redacted like the token", async () => {
+    const KEY = "eyJrIjoic3RhY2stYWRtaW4ta2V5LXZhbHVlIn0=";
+    const srv = await startServer((req, res) =>
+      req.url?.startsWith("/health")
+        ? json(res, 200, {})
+        : json(res, 401, { code: "Unauthorized", message: `bad key ${req.headers.authorization}` }),
+    );
+    try {
+      const c = client(srv.url);
+      await c.request({ method: "GET", path: `${srv.url}/health`, schema: anyBody, bearer: null });
+      expect(srv.requests[0]?.auth).toBeUndefined();
+      const err = await caught(
+        c.request({ method: "GET", path: `${srv.url}/keys`, schema: anyBody, bearer: KEY }),
+      );
+      expect(srv.requests[1]?.auth).toBe(`Bearer ${KEY}`);
+      for (const text of [
+        String(err),
+        err.stack ?? "",
+        JSON.stringify(err),
+        util.inspect(err, { depth: 10 }),
+      ]) {
+        expect(text).not.toContain(KEY);
+        expect(text).not.toContain(TOKEN);
+      }
+      expect(err.message).toContain("bad key Bearer [REDACTED]");
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test("maxRetries on one call limits its attempts below the client's", async () => {
+    const srv = await startServer((_req, res) => json(res, 503, {}));
+    try {
+      await caught(
+        client(srv.url).request({ method: "GET", path: "/api/x", schema: anyBody, maxRetries: 0 }),
+      );
+      expect(srv.requests).toHaveLength(1);
+    } finally {
+      await srv.close();
+    }
+  });
+
   test("a response that does not match the schema names the endpoint and the field", async () => {
     const srv = await startServer((_req, res) => json(res, 200, { id: "not-a-number" }));
     try {

@@ -195,6 +195,11 @@ describe("Stack diff", () => {
     },
   );
 
+  test("a protected stack whose slug is unknown at preview plans a replace instead of failing", async () => {
+    const r = await stackProvider.diff(STACK_ID, stackOlds, { ...stackNews, slug: UNKNOWN });
+    expect(r.replaces).toEqual(["slug"]);
+  });
+
   test.each<[string, Props]>([
     ["waitForReadiness", { waitForReadiness: false }],
     ["readinessTimeoutSeconds", { readinessTimeoutSeconds: 1800 }],
