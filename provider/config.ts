@@ -55,14 +55,14 @@ try {
   // Running from sources (ts-jest): the path differs; the user agent then says 0.0.0.
 }
 
-/** Clients by configuration and options, so alternating callers (plugins retry longer) reuse theirs. */
+/** Clients by configuration, so a provider process reuses one while its configuration holds. */
 const clients = new Map<string, ApiClient>();
 
 /** A client for the current configuration, reused while the configuration stays the same. */
-export function getClient(overrides: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}): ApiClient {
+export function getClient(): ApiClient {
   const cfg = resolveConfig();
   const tuning = retryTuningFromEnv();
-  const key = `${cfg.url}\u0000${cfg.token}\u0000${JSON.stringify(tuning)}\u0000${JSON.stringify(overrides)}`;
+  const key = `${cfg.url}\u0000${cfg.token}\u0000${JSON.stringify(tuning)}`;
   const known = clients.get(key);
   if (known) return known;
   const client = new ApiClient({
@@ -70,7 +70,6 @@ export function getClient(overrides: Partial<ConstructorParameters<typeof ApiCli
     token: cfg.token,
     userAgent: `pulumi-grafana-cloud/${version}`,
     ...tuning,
-    ...overrides,
   });
   // A provider process sees one or two configurations; the bound only guards against churn.
   if (clients.size >= 16) clients.clear();

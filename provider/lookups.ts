@@ -5,11 +5,7 @@
  * that names the lookup.
  */
 import { listAccessPolicies, type AccessPolicyResponse } from "./api/accessPolicies";
-import {
-  listPluginInstallations,
-  PLUGIN_CLIENT_OPTIONS,
-  type PluginInstallationResponse,
-} from "./api/plugins";
+import { listPluginInstallations, type PluginInstallationResponse } from "./api/plugins";
 import { getStack as fetchStack, listRegions, type Region, type StackResponse } from "./api/stacks";
 import { getClient } from "./config";
 import { withContext } from "./resources/framework";
@@ -70,7 +66,7 @@ export async function getAccessPolicies(args: {
 /** The plugins installed on a stack (`GET /api/instances/{stack}/plugins`), with installed and latest versions. */
 export async function getPluginInstallations(args: { stackSlug: string }): Promise<PluginInstallationInfo[]> {
   try {
-    return await listPluginInstallations(getClient(PLUGIN_CLIENT_OPTIONS), args.stackSlug);
+    return await listPluginInstallations(getClient(), args.stackSlug);
   } catch (e) {
     throw withContext(e, `getPluginInstallations({ stackSlug: "${args.stackSlug}" })`);
   }

@@ -45,10 +45,10 @@ const retryWhen = (status: number, _code: string | undefined, message: string | 
   isOperationInProgress(status, message);
 
 /**
- * Client options for plugin calls: the service asks to try a busy stack again after about 10 s,
- * longer than the default retry count covers; with these, the time budget ends the retries.
+ * The service asks to try a busy stack again after about 10 s, longer than the default retry
+ * count covers; with this many, the time budget ends the retries.
  */
-export const PLUGIN_CLIENT_OPTIONS = { maxRetries: 12 } as const;
+const maxRetries = 12;
 
 const enc = encodeURIComponent;
 const base = (stack: string) => `/api/instances/${enc(stack)}/plugins`;
@@ -57,7 +57,7 @@ export async function listPluginInstallations(
   c: ApiClient,
   stack: string,
 ): Promise<PluginInstallationResponse[]> {
-  const r = await c.request({ method: "GET", path: base(stack), schema: listSchema, retryWhen });
+  const r = await c.request({ method: "GET", path: base(stack), schema: listSchema, retryWhen, maxRetries });
   return r.items;
 }
 
@@ -71,6 +71,7 @@ export function getPluginInstallation(
     path: `${base(stack)}/${enc(plugin)}`,
     schema: pluginInstallationSchema,
     retryWhen,
+    maxRetries,
   });
 }
 
@@ -81,7 +82,14 @@ export function installPlugin(
 ): Promise<PluginInstallationResponse> {
   // Not retrySafe: a repeat after a lost response answers 409 "already installed", which the
   // caller resolves by looking the installation up. A busy 409 means nothing was done: retried.
-  return c.request({ method: "POST", path: base(stack), body, schema: pluginInstallationSchema, retryWhen });
+  return c.request({
+    method: "POST",
+    path: base(stack),
+    body,
+    schema: pluginInstallationSchema,
+    retryWhen,
+    maxRetries,
+  });
 }
 
 export function updatePluginVersion(
@@ -98,6 +106,7 @@ export function updatePluginVersion(
     // Setting the same version twice is harmless.
     retrySafe: true,
     retryWhen,
+    maxRetries,
   });
 }
 
@@ -107,5 +116,6 @@ export async function uninstallPlugin(c: ApiClient, stack: string, plugin: strin
     path: `${base(stack)}/${enc(plugin)}`,
     schema: z.unknown(),
     retryWhen,
+    maxRetries,
   });
 }

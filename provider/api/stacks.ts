@@ -36,6 +36,14 @@ export const stackSchema = z.looseObject({
 });
 export type StackResponse = z.infer<typeof stackSchema>;
 
+/**
+ * A deleted stack still answers GET with 200 and status `deleted` (`deleting` on the way):
+ * real-api-behaviour.md "Stacks". Such a stack no longer exists for us.
+ */
+export function isGoneStatus(status: string): boolean {
+  return status === "deleted" || status === "deleting";
+}
+
 export const connectionsSchema = z.looseObject({
   otlpHttpUrl: z.string().nullish(),
   influxUrl: z.string().nullish(),

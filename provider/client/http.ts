@@ -50,7 +50,7 @@ export interface RequestOptions<S extends z.ZodType> {
    * credential at all (a stack's health check: the access token must not go to the stack's host).
    */
   bearer?: string | null;
-  /** Retries of this call, below the client's maximum (0: one attempt, e.g. a poll). */
+  /** Retries of this call instead of the client's count (0: one attempt, e.g. a poll). */
   maxRetries?: number;
 }
 

@@ -26,6 +26,7 @@ import {
   type FieldRule,
   withOutputs,
   parseInputs,
+  madeSince,
   afterLostResponse,
   idOutput,
 } from "./framework";
@@ -201,9 +202,6 @@ function updateBody(i: AccessPolicyInputs) {
   });
 }
 
-/** Clock skew we tolerate when deciding whether a found object was made by our own attempt. */
-const SKEW_MS = 5 * 60_000;
-
 async function findByName(region: string, name: string): Promise<AccessPolicyResponse | undefined> {
   const found = await listAccessPolicies(getClient(), region, { name });
   return found.find((p) => p.name === name);
@@ -264,8 +262,7 @@ export const accessPolicyProvider = {
           findByName(inputs.region, inputs.name),
         );
         if (found) {
-          const created = found.createdAt ? Date.parse(found.createdAt) : startedAt;
-          if (created < startedAt - SKEW_MS) {
+          if (!madeSince(found.createdAt, startedAt)) {
             throw withContext(
               e,
               `${where}: the response was lost and a policy of this name already existed before`,

@@ -287,3 +287,15 @@ export async function afterLostResponse<T>(
     );
   }
 }
+
+/** Clock skew tolerated when deciding whether a found object was made by our own attempt. */
+const SKEW_MS = 5 * 60_000;
+
+/**
+ * Whether an object found after a lost create response was made since `startedAt` (our attempt),
+ * allowing for clock skew. An object without a creation time counts as ours.
+ */
+export function madeSince(createdAt: string | null | undefined, startedAt: number): boolean {
+  const created = createdAt ? Date.parse(createdAt) : startedAt;
+  return created >= startedAt - SKEW_MS;
+}

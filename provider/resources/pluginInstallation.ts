@@ -14,12 +14,11 @@ import {
   getPluginInstallation,
   installPlugin,
   isOperationInProgress,
-  PLUGIN_CLIENT_OPTIONS,
   uninstallPlugin,
   updatePluginVersion,
   type PluginInstallationResponse,
 } from "../api/plugins";
-import { getStack } from "../api/stacks";
+import { getStack, isGoneStatus } from "../api/stacks";
 import { isConflictError, isNotFoundError, isOutcomeUnknown } from "../client/errors";
 import type { ApiClient } from "../client/http";
 import { getClient } from "../config";
@@ -33,6 +32,7 @@ import {
   withOutputs,
   type FieldRule,
   parseInputs,
+  madeSince,
 } from "./framework";
 import { slugRule } from "./rules";
 import { providerStub } from "./stub";
@@ -111,11 +111,6 @@ export function parsePluginInstallationId(id: string): { stackSlug: string; plug
   return { stackSlug: id.slice(0, i), plugin: id.slice(i + 1) };
 }
 
-/** A client whose retries last long enough for a busy stack (real-api-behaviour.md "Plugins"). */
-function pluginClient(): ApiClient {
-  return getClient(PLUGIN_CLIENT_OPTIONS);
-}
-
 function toOutputs(
   p: PluginInstallationResponse,
   inputs: PluginInstallationInputs,
@@ -177,7 +172,7 @@ async function notFoundHint(client: ApiClient, e: unknown, inputs: PluginInstall
   let stackExists = true;
   try {
     const s = await getStack(client, inputs.stackSlug);
-    stackExists = s.status !== "deleted" && s.status !== "deleting";
+    stackExists = !isGoneStatus(s.status);
   } catch (lookup) {
     if (isNotFoundError(lookup)) stackExists = false;
   }
@@ -188,9 +183,6 @@ async function notFoundHint(client: ApiClient, e: unknown, inputs: PluginInstall
       : `plugin "${inputs.plugin}" is not in the Grafana plugin catalog, or has no version ${inputs.version}`;
   return withContext(e, `${where}: ${what}; check the plugin id at https://grafana.com/grafana/plugins`);
 }
-
-/** Clock skew we tolerate when deciding whether a found installation was made by our own attempt. */
-const SKEW_MS = 5 * 60_000;
 
 export const pluginInstallationProvider = {
   async check(
@@ -214,7 +206,7 @@ export const pluginInstallationProvider = {
 
   async create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
     const inputs = parseInputs(pluginInstallationInputs, raw);
-    const client = pluginClient();
+    const client = getClient();
     const id = `${inputs.stackSlug}/${inputs.plugin}`;
     const where = `installing plugin "${inputs.plugin}" (version ${inputs.version}) on stack "${inputs.stackSlug}"`;
     const startedAt = Date.now();
@@ -231,10 +223,7 @@ export const pluginInstallationProvider = {
         if (isConflictError(e) && e.code !== "InvalidArgument" && !isOperationInProgress(409, e.apiMessage)) {
           // Installing an installed plugin: 409 (real-api-behaviour.md "Plugins").
           const existing = await findInstallation(client, inputs.stackSlug, inputs.plugin);
-          const ours =
-            existing !== undefined &&
-            lostResponse &&
-            (existing.createdAt ? Date.parse(existing.createdAt) : startedAt) >= startedAt - SKEW_MS;
+          const ours = existing !== undefined && lostResponse && madeSince(existing.createdAt, startedAt);
           if (existing && (ours || inputs.adoptExisting)) {
             try {
               return { id, outs: toOutputs(await converge(client, existing, inputs), inputs) };
@@ -269,7 +258,7 @@ export const pluginInstallationProvider = {
     const { stackSlug, plugin } = parsePluginInstallationId(id);
     try {
       // 404 when the plugin was uninstalled or the stack no longer exists: either way it is gone.
-      const p = await findInstallation(pluginClient(), stackSlug, plugin);
+      const p = await findInstallation(getClient(), stackSlug, plugin);
       if (!p) return {};
       // `latest` is kept as declared; a pinned version takes the installed one, so that refresh
       // shows a change made behind Pulumi's back and the next `up` puts the pinned one back.
@@ -292,7 +281,7 @@ export const pluginInstallationProvider = {
     news: Record<string, unknown>,
   ): Promise<pulumi.dynamic.UpdateResult> {
     const inputs = parseInputs(pluginInstallationInputs, news);
-    const client = pluginClient();
+    const client = getClient();
     const where = `updating plugin "${inputs.plugin}" on stack "${inputs.stackSlug}" to version ${inputs.version}`;
     let current: PluginInstallationResponse | undefined;
     try {
@@ -319,7 +308,7 @@ export const pluginInstallationProvider = {
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
     const { stackSlug, plugin } = parsePluginInstallationId(id);
     try {
-      await uninstallPlugin(pluginClient(), stackSlug, plugin);
+      await uninstallPlugin(getClient(), stackSlug, plugin);
     } catch (e) {
       // Already uninstalled, or the stack is gone with it.
       if (isNotFoundError(e)) return;

@@ -12,6 +12,7 @@ import {
   getConnections,
   getReadiness,
   getStack,
+  isGoneStatus,
   stackHealthy,
   updateStack,
   type ConnectionsResponse,
@@ -33,6 +34,7 @@ import {
   withOutputs,
   type FieldRule,
   parseInputs,
+  madeSince,
   unknownPaths,
   afterLostResponse,
   idOutput,
@@ -166,8 +168,6 @@ function defaults(raw: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-const GONE = new Set(["deleted", "deleting"]);
-
 function toOutputs(s: StackResponse, inputs: StackInputs, conn: Partial<StackOutputs>): StackOutputs {
   return compact({
     slug: s.slug,
@@ -242,7 +242,6 @@ async function waitUntilReady(client: ApiClient, s: StackResponse, deadline: num
   return false;
 }
 
-const SKEW_MS = 5 * 60_000;
 const MAX_REUSE_WAIT_S = 120;
 
 function updateBody(inputs: StackInputs) {
@@ -336,7 +335,7 @@ export const stackProvider = {
           }
           if (inputs.adoptExisting) {
             const existing = await getStack(client, inputs.slug).catch(() => undefined);
-            if (existing && !GONE.has(existing.status)) {
+            if (existing && !isGoneStatus(existing.status)) {
               // The region cannot be updated: adopting a stack from another region would record
               // a region in state that the stack does not have.
               if (existing.regionSlug && existing.regionSlug !== inputs.region) {
@@ -366,9 +365,8 @@ export const stackProvider = {
             throw lookup;
           }),
         );
-        if (!found || GONE.has(found.status)) continue;
-        const created = found.createdAt ? Date.parse(found.createdAt) : startedAt;
-        if (created < startedAt - SKEW_MS) {
+        if (!found || isGoneStatus(found.status)) continue;
+        if (!madeSince(found.createdAt, startedAt)) {
           throw withContext(
             e,
             `${where}: the response was lost and a stack with this slug already existed before`,
@@ -389,7 +387,7 @@ export const stackProvider = {
     try {
       const s = await getStack(client, id);
       // GET of a deleted stack answers 200 with status "deleted" (real-api-behaviour.md).
-      if (GONE.has(s.status)) return {};
+      if (isGoneStatus(s.status)) return {};
       const conn: Partial<StackOutputs> = {
         ...(props["otlpUrl"] ? { otlpUrl: String(props["otlpUrl"]) } : {}),
         ...(props["influxUrl"] ? { influxUrl: String(props["influxUrl"]) } : {}),

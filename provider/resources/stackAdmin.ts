@@ -11,7 +11,7 @@
  * its 60-second life.
  */
 import { randomBytes } from "node:crypto";
-import { getStack, type StackResponse } from "../api/stacks";
+import { getStack, isGoneStatus, type StackResponse } from "../api/stacks";
 import { createStackApiKey, deleteStackApiKey, listStackApiKeys, type StackKey } from "../api/stackKeys";
 import { isNotFoundError } from "../client/errors";
 import type { ApiClient } from "../client/http";
@@ -29,9 +29,6 @@ const RETIRE_MS = 50_000;
 /** What a read or delete gets when the stack itself no longer exists. */
 export const STACK_GONE = Symbol("stack gone");
 export type StackGone = typeof STACK_GONE;
-
-/** GET of a deleted stack answers 200 with one of these statuses (real-api-behaviour.md "Stacks"). */
-const GONE_STATUSES = new Set(["deleted", "deleting"]);
 
 export interface AdminSession {
   readonly stackSlug: string;
@@ -65,7 +62,7 @@ export async function findLiveStack(
 ): Promise<StackResponse | StackGone> {
   try {
     const stack = await getStack(client, stackSlug);
-    return GONE_STATUSES.has(stack.status) ? STACK_GONE : stack;
+    return isGoneStatus(stack.status) ? STACK_GONE : stack;
   } catch (e) {
     if (isNotFoundError(e)) return STACK_GONE;
     throw withContext(e, `looking up stack "${stackSlug}" for its URL`);

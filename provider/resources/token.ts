@@ -27,6 +27,7 @@ import {
   withOutputs,
   type FieldRule,
   parseInputs,
+  madeSince,
   afterLostResponse,
   idOutput,
 } from "./framework";
@@ -106,8 +107,6 @@ function toOutputs(t: TokenResponse, region: string, secret: string): TokenOutpu
   }) as TokenOutputs;
 }
 
-const SKEW_MS = 5 * 60_000;
-
 export const tokenProvider = {
   async check(
     olds: Record<string, unknown>,
@@ -177,8 +176,7 @@ export const tokenProvider = {
           ).filter((t) => t.name === inputs.name),
         );
         for (const t of found) {
-          const created = t.createdAt ? Date.parse(t.createdAt) : startedAt;
-          if (created < startedAt - SKEW_MS) {
+          if (!madeSince(t.createdAt, startedAt)) {
             throw withContext(
               e,
               `${where}: the response was lost and a token of this name already existed before`,
