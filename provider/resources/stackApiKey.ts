@@ -176,14 +176,18 @@ export const stackApiKeyProvider = {
           if (existing && isExpired(existing) && attempt < 3) {
             // Grafana keeps expired keys, and their names stay taken. An expired key is worthless
             // (refresh already dropped it from state), so it is removed to make room.
-            await deleteKey(inputs.stackSlug, existing.id);
+            await deleteKey(inputs.stackSlug, existing.id).catch((err: unknown) => {
+              throw withContext(err, `${where}: removing the expired key that holds the name`);
+            });
             continue;
           }
           if (existing && lostResponse && attempt < 5) {
             // The response to our earlier attempt was lost, and a key of this name exists now:
             // almost surely the one that attempt made, its secret gone with the response. Like a
             // token in the same case, it is deleted and made again, so nothing is orphaned.
-            await deleteKey(inputs.stackSlug, existing.id);
+            await deleteKey(inputs.stackSlug, existing.id).catch((err: unknown) => {
+              throw withContext(err, `${where}: deleting the key the lost attempt made (id ${existing.id})`);
+            });
             lostResponse = false;
             continue;
           }
