@@ -14,6 +14,8 @@ export interface RequestContext {
   path: string;
   /** Number of attempts made (1 when nothing was retried). */
   attempts?: number;
+  /** The `X-Request-Id` this package sent with every attempt of the call. */
+  clientRequestId?: string;
 }
 
 export interface ApiErrorDetails extends RequestContext {
@@ -47,7 +49,10 @@ function describe(details: ApiErrorDetails, what: string): string {
   const parts = [`Grafana Cloud API ${details.method} ${details.path} failed: ${what}`];
   const extras: string[] = [];
   if (details.code) extras.push(`code ${details.code}`);
-  if (details.requestId) extras.push(`request id ${details.requestId}`);
+  if (details.requestId && details.requestId !== details.clientRequestId) {
+    extras.push(`request id ${details.requestId}`);
+  }
+  if (details.clientRequestId) extras.push(`x-request-id ${details.clientRequestId}`);
   if (details.attempts && details.attempts > 1) extras.push(`after ${details.attempts} attempts`);
   if (extras.length > 0) parts.push(` (${extras.join(", ")})`);
   if (details.hint) parts.push(`. ${details.hint}`);
@@ -62,6 +67,8 @@ export class GrafanaCloudError extends Error {
   readonly code: string | undefined;
   readonly apiMessage: string | undefined;
   readonly requestId: string | undefined;
+  /** The `X-Request-Id` sent with the call (the same on every retry). */
+  readonly clientRequestId: string | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly attempts: number;
 
@@ -76,6 +83,7 @@ export class GrafanaCloudError extends Error {
     this.code = details.code;
     this.apiMessage = details.apiMessage;
     this.requestId = details.requestId;
+    this.clientRequestId = details.clientRequestId;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.attempts = details.attempts ?? 1;
   }

@@ -2,6 +2,7 @@
  * The only code in the package that speaks HTTP. One axios instance per client, retries by
  * axios-retry with a time budget, typed errors, zod-validated responses.
  */
+import { randomUUID } from "node:crypto";
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from "axios";
 import axiosRetry from "axios-retry";
 import type { z } from "zod";
@@ -60,6 +61,11 @@ export interface RequestOptions<S extends z.ZodType> {
  */
 class RetryState {
   readonly startedAt = Date.now();
+  /**
+   * Sent as `X-Request-Id` on every attempt of this call: the contract requires the header on
+   * writes, and one id per logical call lets the service tell a retry from a second request.
+   */
+  readonly requestId = randomUUID();
   /** Set when a retry was refused because the server asked for a wait beyond the budget. */
   refusedWaitMs: number | undefined;
   attempts = 1;
@@ -180,12 +186,13 @@ export class ApiClient {
 
   /** Makes one call (with retries) and returns the zod-parsed body. */
   async request<S extends z.ZodType>(req: RequestOptions<S>): Promise<z.output<S>> {
-    const res = await this.send(req);
+    const state = new RetryState(req.retrySafe ?? false, req.retryWhen);
+    const res = await this.send(req, state);
     const parsed = req.schema.safeParse(res.data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue && issue.path.length > 0 ? issue.path.join(".") : "(body)";
-      throw new ResponseValidationError(this.context(req), field, issue?.message ?? "is invalid");
+      throw new ResponseValidationError(this.contextOf(req, state), field, issue?.message ?? "is invalid");
     }
     return parsed.data;
   }
@@ -202,8 +209,11 @@ export class ApiClient {
     return { method: req.method, path: qs ? `${path}?${qs}` : path, attempts };
   }
 
-  private async send(req: RequestOptions<z.ZodType>): Promise<AxiosResponse> {
-    const state = new RetryState(req.retrySafe ?? false, req.retryWhen);
+  private contextOf(req: RequestOptions<z.ZodType>, state: RetryState): ApiErrorDetails {
+    return { ...this.context(req, state.attempts), clientRequestId: state.requestId };
+  }
+
+  private async send(req: RequestOptions<z.ZodType>, state: RetryState): Promise<AxiosResponse> {
     const params = Object.fromEntries(Object.entries(req.query ?? {}).filter(([, v]) => v !== undefined));
     try {
       return await this.http.request({
@@ -211,7 +221,10 @@ export class ApiClient {
         url: req.path,
         params,
         data: req.body,
-        headers: req.bearer === null ? {} : { Authorization: `Bearer ${req.bearer ?? this.opts.token}` },
+        headers: {
+          "X-Request-Id": state.requestId,
+          ...(req.bearer === null ? {} : { Authorization: `Bearer ${req.bearer ?? this.opts.token}` }),
+        },
         gcloud: state,
         ...(req.maxRetries !== undefined ? { "axios-retry": { retries: req.maxRetries } } : {}),
       });
@@ -221,7 +234,7 @@ export class ApiClient {
   }
 
   private toError(e: unknown, req: RequestOptions<z.ZodType>, state: RetryState): GrafanaCloudError {
-    const ctx = this.context(req, state.attempts);
+    const ctx = this.contextOf(req, state);
     if (!(e instanceof AxiosError)) {
       const msg = e instanceof Error ? e.message : String(e);
       return new NetworkError(ctx, this.redact(msg, req.bearer));

@@ -57,6 +57,43 @@ describe("ApiClient", () => {
     }
   });
 
+  test("sends one X-Request-Id per call, the same on every retry, and names it in the error", async () => {
+    const srv = await startServer((_req, res, n) =>
+      n <= 3 ? json(res, 503, { code: "ServiceUnavailable", message: "busy" }) : json(res, 200, { ok: 1 }),
+    );
+    try {
+      const c = client(srv.url, { maxRetries: 1 });
+      const err = await caught(
+        c.request({
+          method: "POST",
+          path: "/api/v1/tokens",
+          query: { region: "eu" },
+          body: {},
+          schema: anyBody,
+        }),
+      );
+      await c.request({
+        method: "POST",
+        path: "/api/v1/tokens",
+        query: { region: "eu" },
+        body: {},
+        schema: anyBody,
+      });
+      const ids = srv.requests.map((r) => r.requestId);
+      expect(ids).toHaveLength(4);
+      // First call: two attempts with one id; second call: a fresh id on both of its attempts.
+      expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(ids[1]).toBe(ids[0]);
+      expect(ids[2]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(ids[3]).toBe(ids[2]);
+      expect(ids[2]).not.toBe(ids[0]);
+      expect(err.message).toContain(`x-request-id ${ids[0]}`);
+      expect((err as ServerError).clientRequestId).toBe(ids[0]);
+    } finally {
+      await srv.close();
+    }
+  });
+
   test("retries GET on 503 and 500 until success", async () => {
     const srv = await startServer((_req, res, n) =>
       n < 3 ? json(res, n === 1 ? 503 : 500, {}) : json(res, 200, {}),
@@ -173,7 +210,8 @@ describe("ApiClient", () => {
       );
       expect(srv.requests).toHaveLength(4);
       expect(err.message).toBe(
-        "Grafana Cloud API DELETE /api/instances/1 failed: 502 Bad Gateway: upstream (code BadGateway, after 4 attempts)",
+        `Grafana Cloud API DELETE /api/instances/1 failed: 502 Bad Gateway: upstream (code BadGateway, ` +
+          `x-request-id ${srv.requests[0]?.requestId}, after 4 attempts)`,
       );
     } finally {
       await srv.close();
@@ -199,7 +237,8 @@ describe("ApiClient", () => {
       );
       expect(conflict).toBeInstanceOf(ConflictError);
       expect(conflict.message).toBe(
-        "Grafana Cloud API POST /api/v1/accesspolicies?region=eu failed: 409 Conflict: That url is not available (code Conflict, request id req-42)",
+        "Grafana Cloud API POST /api/v1/accesspolicies?region=eu failed: 409 Conflict: That url is not available " +
+          `(code Conflict, request id req-42, x-request-id ${srv.requests[0]?.requestId})`,
       );
       const nf = await caught(c.request({ method: "GET", path: "/api/instances/missing", schema: anyBody }));
       expect(nf).toBeInstanceOf(NotFoundError);

@@ -5,6 +5,8 @@ export interface Recorded {
   method: string;
   url: string;
   auth: string | undefined;
+  /** The `x-request-id` header the client sent. */
+  requestId: string | undefined;
   at: number;
 }
 
@@ -18,6 +20,7 @@ export async function startServer(handler: Handler) {
       method: req.method ?? "",
       url: req.url ?? "",
       auth: req.headers.authorization,
+      requestId: req.headers["x-request-id"] as string | undefined,
       at: Date.now(),
     });
     let body = "";

@@ -8,7 +8,6 @@ import { EngineCommandError } from "../../scripts/lib/engine";
 import { declaredResources, type Scenario, startScenario, writesIn } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 async function failure(run: Promise<unknown>): Promise<EngineCommandError> {
   const outcome = await run.then(

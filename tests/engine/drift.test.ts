@@ -13,7 +13,6 @@ import {
 } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 /**
  * Every resource, with a value declared for each field that can drift. Dependents are wired

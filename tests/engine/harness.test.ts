@@ -14,7 +14,6 @@ import {
 } from "../../scripts/lib/engine";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 /** Rejects an empty `message` in check, as a resource's input validation does. */
 const strictProvider: pulumi.dynamic.ResourceProvider = {

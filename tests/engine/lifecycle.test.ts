@@ -6,7 +6,6 @@ import { stateResources } from "../../scripts/lib/engine";
 import { declaredResources, namesWithOp, type Scenario, startScenario, stepsByName } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 /** The quickstart (examples/quickstart): a stack, a policy, a token, a plugin and an API key. */
 function quickstartProgram(slug: string, deleteProtection: boolean) {

@@ -7,7 +7,6 @@ import { AccessPolicy, Stack, Token } from "../../provider";
 import { type Scenario, startScenario, stepsByName } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 interface Declared {
   stackDescription: string;

@@ -15,7 +15,6 @@ import {
 } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 interface Step<D> {
   what: string;

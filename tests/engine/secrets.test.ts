@@ -12,7 +12,6 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { type Scenario, startScenario } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 /** The access token the emulator accepts here: distinctive, so any copy of it is found. */
 const ACCESS_TOKEN = "glc_engine_secrets_access_policy_token_9f3a7c21e5";

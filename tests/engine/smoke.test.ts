@@ -17,7 +17,6 @@ import {
 } from "../../scripts/lib/engine";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 const repoRoot = findRepoRoot(__dirname);
 

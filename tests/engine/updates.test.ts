@@ -17,7 +17,6 @@ import { type LiveObjects, type Scenario, startScenario, stepsByName, type TestE
 import type { EngineProject } from "../../scripts/lib/engine";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 interface Step<D> {
   what: string;

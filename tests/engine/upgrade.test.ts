@@ -11,7 +11,6 @@ import { declaredResources, findRepoRoot } from "../../scripts/lib/engine";
 import { type Scenario, startScenario } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 const repoRoot = findRepoRoot(__dirname);
 const V2 = "0.2.0-upgrade-test";

@@ -13,7 +13,6 @@ import type { EngineProject } from "../../scripts/lib/engine";
 import { createProject, failureOf, startTestEmulator, type TestEmulator, writesIn } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 type Kind = "Stack" | "AccessPolicy" | "Token" | "PluginInstallation" | "StackApiKey";
 

@@ -20,8 +20,6 @@ import {
   typeOf,
 } from "./helpers";
 
-jest.setTimeout(600_000);
-
 const SLUG = "lostcreate";
 
 type Adoptable = "Stack" | "AccessPolicy" | "PluginInstallation";

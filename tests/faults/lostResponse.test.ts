@@ -12,7 +12,6 @@ import type { EngineProject } from "../../scripts/lib/engine";
 import { createProject, declaredResources, startTestEmulator, type TestEmulator, typeOf } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(300_000);
 
 describe("a lost response on the first create of each kind", () => {
   let emulator: TestEmulator | undefined;

@@ -11,7 +11,6 @@ import { expectClearFailure, expectExactlyDeclared, faultSummary, program, upUnt
 import { createProject, errorLines, failureOf, startTestEmulator, type TestEmulator } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 /** FAULT_SEEDS=4,5,6 runs other seeds; the committed default is three. */
 const SEEDS = (process.env["FAULT_SEEDS"] ?? "1,2,3").split(",").map(Number);

@@ -7,7 +7,6 @@ import type { EngineProject } from "../../scripts/lib/engine";
 import { createProject, errorLines, failureOf, startTestEmulator, type TestEmulator } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(300_000);
 
 describe("a 429 asking for 3600 s", () => {
   let emulator: TestEmulator | undefined;

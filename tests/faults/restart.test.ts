@@ -14,7 +14,6 @@ import { DECLARED, expectExactlyDeclared, program, upUntilConverged } from "./fl
 import { controlOf, createProject, errorLines, failureOf } from "./helpers";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-jest.setTimeout(900_000);
 
 const CLI = path.join(findRepoRoot(), "dist", "emulator", "cli.js");
 
