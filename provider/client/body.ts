@@ -56,11 +56,17 @@ export function readBody(stream: Readable, limitBytes: number, signal: AbortSign
       chunks.push(buf);
     });
     stream.on("end", () => settle(Buffer.concat(chunks)));
-    stream.on("error", (e: Error & { code?: string }) =>
-      settle(new BodyReadFailure("cut", received, e.message, e.code)),
-    );
+    // The HTTP library may see the deadline's abort first and fail the stream with it: that is
+    // still the deadline, not a broken connection.
+    const cut = (cause: string, code?: string) =>
+      settle(
+        signal.aborted
+          ? new BodyReadFailure("stalled", received)
+          : new BodyReadFailure("cut", received, cause, code),
+      );
+    stream.on("error", (e: Error & { code?: string }) => cut(e.message, e.code));
     // `close` without `end`: the connection went away mid-body without an error event.
-    stream.on("close", () => settle(new BodyReadFailure("cut", received, "connection closed")));
+    stream.on("close", () => cut("connection closed"));
   });
 }
 

@@ -292,7 +292,7 @@ export class ApiClient {
         return { failure: this.bodyFailure(e, status, limitMs, limitName) };
       }
       const body = parseBody(bytes);
-      if (req.secretFields?.length) call.redactor.addFieldValues(bytes.toString("utf8"), req.secretFields);
+      if (req.secretFields?.length) registerSecrets(call.redactor, bytes, body, req.secretFields);
       return { answer: { status, headers, body } };
     } finally {
       clearTimeout(timer);
@@ -466,6 +466,32 @@ export class ApiClient {
     if (call.anyUnknown && failure.outcome !== "unknown") ctx.earlierAttemptUnknown = true;
     return call.redactor.scrub(failure.build(ctx));
   }
+}
+
+/**
+ * Registers the values of secret fields wherever an answer shows them: in its text (whole or cut
+ * short), and inside its string values (an upstream answer quoted in an error message).
+ */
+function registerSecrets(
+  redactor: Redactor,
+  bytes: Buffer,
+  body: ParsedBody,
+  fields: readonly string[],
+): void {
+  redactor.addFieldValues(bytes.toString("utf8"), fields);
+  const seen = new Set<unknown>();
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") {
+      redactor.addFieldValues(v, fields);
+    } else if (v !== null && typeof v === "object" && !seen.has(v)) {
+      seen.add(v);
+      for (const [k, inner] of Object.entries(v)) {
+        if (fields.includes(k) && typeof inner === "string") redactor.add(inner);
+        walk(inner);
+      }
+    }
+  };
+  if (body.kind === "json") walk(body.value);
 }
 
 /** `items[2].name` from a zod issue path. */

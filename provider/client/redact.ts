@@ -83,9 +83,11 @@ export class Redactor {
    * error about it cannot carry the secret it reports.
    */
   addFieldValues(text: string, fields: readonly string[]): void {
+    // Also once unescaped: an answer quoted inside a JSON string (`\"token\":\"…\"`).
+    const texts = [text, text.replace(/\\(["\\/])/g, "$1")];
     for (const field of fields) {
       const re = new RegExp(`"${escapeRegExp(field)}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)(?:"|\\\\?$)`, "g");
-      for (const m of text.matchAll(re)) {
+      for (const m of texts.flatMap((t) => [...t.matchAll(re)])) {
         const raw = m[1] ?? "";
         let value = raw;
         try {
