@@ -22,11 +22,13 @@ describe("path", () => {
     [2 ** 60, "a numeric id must be a non-negative safe integer"],
   ])("refuses %p", (value, rule) => {
     let err: unknown;
+    let built: string | undefined;
     try {
-      path`/api/v1/tokens/${value}`;
+      built = path`/api/v1/tokens/${value}`;
     } catch (e) {
       err = e;
     }
+    expect(built).toBeUndefined();
     expect(err).toBeInstanceOf(PathSegmentError);
     expect((err as Error).message).toBe(
       `cannot build the request path /api/v1/tokens/{…}: ${JSON.stringify(value)} is not a valid path segment (${rule})`,
