@@ -21,13 +21,17 @@ export function needed(why: string): { error: (issue: { input?: unknown; expecte
  * values are kept as their text and anything else (or labels that are not an object) is dropped
  * rather than failing the call.
  */
-export const labelsSchema = z.unknown().transform((labels): Record<string, string> | undefined => {
-  if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return undefined;
-  // Read by hand, not with z.record: that drops a `__proto__` key, and fromEntries defines own
-  // properties, so even such a key stays a plain label.
-  return Object.fromEntries(
-    Object.entries(labels)
-      .filter(([, v]) => typeof v === "string" || typeof v === "number" || typeof v === "boolean")
-      .map(([k, v]) => [k, String(v)]),
-  );
-});
+export const labelsSchema = z
+  .unknown()
+  .transform((labels): Record<string, string> | undefined => {
+    if (labels === null || typeof labels !== "object" || Array.isArray(labels)) return undefined;
+    // Read by hand, not with z.record: that drops a `__proto__` key, and fromEntries defines own
+    // properties, so even such a key stays a plain label.
+    return Object.fromEntries(
+      Object.entries(labels)
+        .filter(([, v]) => typeof v === "string" || typeof v === "number" || typeof v === "boolean")
+        .map(([k, v]) => [k, String(v)]),
+    );
+  })
+  // Without this, zod counts a transformed key as required in its object.
+  .optional();
