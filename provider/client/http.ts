@@ -116,6 +116,9 @@ const NOT_SENT = new Set([
   "SELF_SIGNED_CERT_IN_CHAIN",
   "ERR_TLS_CERT_ALTNAME_INVALID",
   "ERR_INVALID_URL",
+  // A header value Node refuses to send (e.g. a credential with a line break in it).
+  "ERR_INVALID_CHAR",
+  "ERR_HTTP_INVALID_HEADER_VALUE",
 ]);
 /** Of those, the ones a later attempt may get past (a restarting server, a DNS hiccup). */
 const NOT_SENT_TRANSIENT = new Set(["ECONNREFUSED", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
