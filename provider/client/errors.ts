@@ -184,10 +184,13 @@ export class RedirectError extends GrafanaCloudError {
   readonly location: string | undefined;
   constructor(details: ApiErrorDetails & { status: number }, location: string | undefined) {
     super(
-      { ...details, outcome: "not-applied" },
-      `${statusLine(details.status)} redirecting to ${location ?? "(no Location header)"}; the Grafana Cloud API ` +
-        `does not redirect, so the redirect was not followed. Check the API URL (grafana-cloud:url or ` +
-        `GRAFANA_CLOUD_API_URL): a proxy or another server answered`,
+      {
+        hint: "Check the API URL (grafana-cloud:url or GRAFANA_CLOUD_API_URL): a proxy or another server answered",
+        ...details,
+        outcome: "not-applied",
+      },
+      `${statusLine(details.status)} redirecting to ${location ?? "(no Location header)"}; the Grafana Cloud ` +
+        `APIs do not redirect, so the redirect was not followed`,
     );
     this.location = location;
   }

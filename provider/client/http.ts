@@ -378,7 +378,17 @@ export class ApiClient {
       cls: "final",
       outcome: "not-applied",
       status,
-      build: (ctx) => new RedirectError({ ...ctx, status }, target),
+      build: (ctx) =>
+        new RedirectError(
+          call.req.baseUrl === undefined
+            ? { ...ctx, status }
+            : {
+                ...ctx,
+                status,
+                hint: "The stack's URL answered with a redirect; its Grafana API does not redirect",
+              },
+          target,
+        ),
     };
   }
 

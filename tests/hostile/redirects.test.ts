@@ -5,6 +5,7 @@
  */
 import { createToken } from "../../provider/api/tokens";
 import { getStack } from "../../provider/api/stacks";
+import { listStackApiKeys } from "../../provider/api/stackKeys";
 import { isOutcomeUnknown, RedirectError } from "../../provider/client/errors";
 import { client, leaks, timed, TOKEN } from "./helpers";
 import { json, scripted, type ScriptedServer } from "./server";
@@ -51,7 +52,7 @@ describe("redirects", () => {
     expect(err.status).toBe(301);
     expect(err.location).toBe(to);
     expect(err.message).toContain(
-      `GET /api/instances/x failed: 301 Moved Permanently redirecting to ${to}; the Grafana Cloud API does not redirect, so the redirect was not followed`,
+      `GET /api/instances/x failed: 301 Moved Permanently redirecting to ${to}; the Grafana Cloud APIs do not redirect, so the redirect was not followed`,
     );
     expect(t.received).toHaveLength(0);
     // Not retried either: the same answer would come back.
@@ -83,5 +84,19 @@ describe("redirects", () => {
     const { err } = await timed(getStack(client(api.url), "x"));
     expect(err.location).toBe("https://evil.example/collect?t=[REDACTED]");
     expect(leaks(err, [TOKEN])).toEqual([]);
+  });
+
+  test("a stack URL that redirects: the Admin key is not sent on, and the error points at the stack", async () => {
+    const t = await target();
+    const stack = await redirecting(302, `${t.url}/login`);
+    const { err } = await timed(
+      listStackApiKeys(client(stack.url), `${stack.url}/grafana/s`, "eyJrIjoiYWRtaW4ta2V5In0="),
+    );
+    expect(err).toBeInstanceOf(RedirectError);
+    expect(err.message).toContain(
+      "GET /grafana/s/api/auth/keys?includeExpired=true failed: 302 Found redirecting to",
+    );
+    expect(err.message).toContain("The stack's URL answered with a redirect");
+    expect(t.received).toHaveLength(0);
   });
 });
