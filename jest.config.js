@@ -23,6 +23,8 @@ module.exports = {
     project("api"),
     project("emulator"),
     project("provider"),
+    project("hostile"),
+    project("contract"),
     engineProject("engine"),
     engineProject("faults"),
   ],

@@ -1,25 +1,33 @@
 /**
- * Access policies: cloud-api.md "Access policies and tokens"; `region` is required on every call
- * (real-api-behaviour.md "Access policies").
+ * Access policies: `/api/v1/accesspolicies`. `region` is required on every call.
+ *
+ * The contract requires only `name`, `realms` and `scopes` in a policy answer; `id`, `orgId`,
+ * a realm's `type` and `identifier` and a label policy's `selector` are optional. The schemas
+ * below require no more, except the `id` where the provider must address the policy by it.
  */
 import { z } from "zod";
 import type { ApiClient } from "../client/http";
 import { paginate } from "../client/paging";
+import { path } from "../client/path";
+import { WRITE_SAFE } from "../client/retry";
+import { needed } from "../client/schema";
 
-export const labelPolicySchema = z.looseObject({ selector: z.string() });
+export const labelPolicySchema = z.looseObject({ selector: z.string().optional() });
 export const realmSchema = z.looseObject({
-  /** `org` or `stack`. */
-  type: z.string(),
+  /** `org` or `stack` (answers may also say `system`). */
+  type: z.string().optional(),
   /** Numeric org id or stack id, as a string. */
-  identifier: z.string(),
+  identifier: z.union([z.string(), z.number()]).transform(String).optional(),
   labelPolicies: z.array(labelPolicySchema).nullish(),
 });
 export const conditionsSchema = z.looseObject({ allowedSubnets: z.array(z.string()).nullish() });
 
-export const accessPolicySchema = z.looseObject({
+/** A policy as the contract promises it: only `name`, `realms` and `scopes` are sure to be there. */
+export const accessPolicyContractSchema = z.looseObject({
   /** UUID. */
-  id: z.string(),
-  orgId: z.union([z.string(), z.number()]).transform(String),
+  id: z.string().optional(),
+  /** The contract types it as a string; numbers are accepted and turned into one. */
+  orgId: z.union([z.string(), z.number()]).transform(String).optional(),
   name: z.string(),
   displayName: z.string().nullish(),
   scopes: z.array(z.string()),
@@ -30,7 +38,12 @@ export const accessPolicySchema = z.looseObject({
   createdAt: z.string().nullish(),
   updatedAt: z.string().nullish(),
 });
-export type AccessPolicyResponse = z.infer<typeof accessPolicySchema>;
+
+/** A policy the provider can address: with its `id`. */
+export const accessPolicySchema = accessPolicyContractSchema.extend({
+  id: z.string(needed("the provider addresses the policy by its id (to read, update and delete it)")),
+});
+export type AccessPolicyResponse = z.output<typeof accessPolicySchema>;
 
 export interface RealmBody {
   type: string;
@@ -48,13 +61,18 @@ export interface AccessPolicyUpdateBody {
   displayName?: string;
   scopes: string[];
   realms: RealmBody[];
-  /** `{}` clears the conditions (cloud-api.md "Update an access policy"). */
+  /** `{}` clears the conditions. */
   conditions: { allowedSubnets?: string[] };
   status?: string;
 }
 
-const base = "/api/v1/accesspolicies";
+const base = path`/api/v1/accesspolicies`;
+const one = (id: string) => path`/api/v1/accesspolicies/${id}`;
 
+/** An answer about policy `id` that left its id out is still about that policy. */
+const withId = (id: string) => (p: z.output<typeof accessPolicyContractSchema>) => ({ ...p, id: p.id ?? id });
+
+/** Not retried after an unknown outcome: the caller looks the name up (names are unique per region). */
 export function createAccessPolicy(
   c: ApiClient,
   region: string,
@@ -66,9 +84,9 @@ export function createAccessPolicy(
 export function getAccessPolicy(c: ApiClient, region: string, id: string): Promise<AccessPolicyResponse> {
   return c.request({
     method: "GET",
-    path: `${base}/${encodeURIComponent(id)}`,
+    path: one(id),
     query: { region },
-    schema: accessPolicySchema,
+    schema: accessPolicyContractSchema.transform(withId(id)),
   });
 }
 
@@ -80,24 +98,20 @@ export function updateAccessPolicy(
 ): Promise<AccessPolicyResponse> {
   return c.request({
     method: "POST",
-    path: `${base}/${encodeURIComponent(id)}`,
+    path: one(id),
     query: { region },
     body,
-    schema: accessPolicySchema,
+    schema: accessPolicyContractSchema.transform(withId(id)),
     // The body is the whole desired state: sending it twice is harmless.
-    retrySafe: true,
+    retry: WRITE_SAFE,
   });
 }
 
 export async function deleteAccessPolicy(c: ApiClient, region: string, id: string): Promise<void> {
-  await c.request({
-    method: "DELETE",
-    path: `${base}/${encodeURIComponent(id)}`,
-    query: { region },
-    schema: z.unknown(),
-  });
+  await c.request({ method: "DELETE", path: one(id), query: { region }, schema: z.unknown() });
 }
 
+/** Every policy in the region matching the filters, all pages followed. */
 export function listAccessPolicies(
   c: ApiClient,
   region: string,

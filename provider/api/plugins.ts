@@ -1,12 +1,15 @@
 /**
- * Plugins installed on a stack: grafana-cloud-api.md "Grafana plugins"; behaviour per
- * real-api-behaviour.md "Plugins" (`latest` resolves to a concrete version, 409 "operation in
- * progress" while the stack's Grafana is busy, 404 for an unknown plugin).
+ * Plugins installed on a stack: `/api/instances/{stack}/plugins[/{plugin}]`. `latest` resolves to
+ * a concrete version; while the stack's Grafana is busy with an earlier operation the API answers
+ * 409 "operation in progress, please try again later"; an unknown plugin is a 404.
  */
 import { z } from "zod";
+import { isOperationInProgressAnswer } from "../client/errors";
 import type { ApiClient } from "../client/http";
+import { path } from "../client/path";
+import { DEFAULT_RETRY, retryPolicy, WRITE_SAFE } from "../client/retry";
 
-/** An installation as GET/POST/DELETE /api/instances/{stack}/plugins[/{plugin}] answer; unknown fields pass through. */
+/** An installation as GET/POST/DELETE answer it; unknown fields pass through. */
 export const pluginInstallationSchema = z.looseObject({
   /** Numeric id of the installation. */
   id: z.number(),
@@ -27,37 +30,38 @@ export const pluginInstallationSchema = z.looseObject({
   createdAt: z.string().nullish(),
   updatedAt: z.string().nullish(),
 });
-export type PluginInstallationResponse = z.infer<typeof pluginInstallationSchema>;
+export type PluginInstallationResponse = z.output<typeof pluginInstallationSchema>;
 
 const listSchema = z.looseObject({ items: z.array(pluginInstallationSchema) });
 
-/** The message the API gives while another operation runs on the stack (real-api-behaviour.md "Plugins"). */
+/** The answer the API gives while another operation runs on the stack. */
 export function isOperationInProgress(status: number, message: string | undefined): boolean {
-  return status === 409 && /operation in progress/i.test(message ?? "");
+  return isOperationInProgressAnswer(status, message);
 }
 
 /**
  * Every plugin call may meet the stack busy with an earlier operation; repeating it later is what
- * the service asks for ("please try again later"), so the client retries that 409 (and only that
- * one) within its retry budget.
+ * the service asks for, so that 409 (and only that one) is retried, for every method: nothing was
+ * done. The service asks to try again after about 10 s, longer than the default retry count
+ * covers; with this many attempts the client's time budget ends the retries.
  */
-const retryWhen = (status: number, _code: string | undefined, message: string | undefined) =>
-  isOperationInProgress(status, message);
+export const PLUGIN_RETRY = retryPolicy("PLUGIN_RETRY", DEFAULT_RETRY, {
+  limit: 13,
+  retryWhen: (a) => isOperationInProgressAnswer(a.status, a.message),
+});
+/** `PLUGIN_RETRY` for a POST that sets a version: setting the same version twice is harmless. */
+export const PLUGIN_WRITE_SAFE = retryPolicy("PLUGIN_WRITE_SAFE", PLUGIN_RETRY, {
+  methods: WRITE_SAFE.methods,
+});
 
-/**
- * The service asks to try a busy stack again after about 10 s, longer than the default retry
- * count covers; with this many, the time budget ends the retries.
- */
-const maxRetries = 12;
-
-const enc = encodeURIComponent;
-const base = (stack: string) => `/api/instances/${enc(stack)}/plugins`;
+const base = (stack: string) => path`/api/instances/${stack}/plugins`;
+const one = (stack: string, plugin: string) => path`/api/instances/${stack}/plugins/${plugin}`;
 
 export async function listPluginInstallations(
   c: ApiClient,
   stack: string,
 ): Promise<PluginInstallationResponse[]> {
-  const r = await c.request({ method: "GET", path: base(stack), schema: listSchema, retryWhen, maxRetries });
+  const r = await c.request({ method: "GET", path: base(stack), schema: listSchema, retry: PLUGIN_RETRY });
   return r.items;
 }
 
@@ -68,10 +72,9 @@ export function getPluginInstallation(
 ): Promise<PluginInstallationResponse> {
   return c.request({
     method: "GET",
-    path: `${base(stack)}/${enc(plugin)}`,
+    path: one(stack, plugin),
     schema: pluginInstallationSchema,
-    retryWhen,
-    maxRetries,
+    retry: PLUGIN_RETRY,
   });
 }
 
@@ -80,15 +83,14 @@ export function installPlugin(
   stack: string,
   body: { plugin: string; version: string },
 ): Promise<PluginInstallationResponse> {
-  // Not retrySafe: a repeat after a lost response answers 409 "already installed", which the
-  // caller resolves by looking the installation up. A busy 409 means nothing was done: retried.
+  // Not repeated after an unknown outcome: a repeat after a lost answer meets 409 "already
+  // installed", which the caller resolves by looking the installation up.
   return c.request({
     method: "POST",
     path: base(stack),
     body,
     schema: pluginInstallationSchema,
-    retryWhen,
-    maxRetries,
+    retry: PLUGIN_RETRY,
   });
 }
 
@@ -100,22 +102,13 @@ export function updatePluginVersion(
 ): Promise<PluginInstallationResponse> {
   return c.request({
     method: "POST",
-    path: `${base(stack)}/${enc(plugin)}`,
+    path: one(stack, plugin),
     body: { version },
     schema: pluginInstallationSchema,
-    // Setting the same version twice is harmless.
-    retrySafe: true,
-    retryWhen,
-    maxRetries,
+    retry: PLUGIN_WRITE_SAFE,
   });
 }
 
 export async function uninstallPlugin(c: ApiClient, stack: string, plugin: string): Promise<void> {
-  await c.request({
-    method: "DELETE",
-    path: `${base(stack)}/${enc(plugin)}`,
-    schema: z.unknown(),
-    retryWhen,
-    maxRetries,
-  });
+  await c.request({ method: "DELETE", path: one(stack, plugin), schema: z.unknown(), retry: PLUGIN_RETRY });
 }

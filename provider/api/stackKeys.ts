@@ -1,22 +1,25 @@
 /**
  * Hosted Grafana API keys of a stack. Only creation goes through the Cloud API
- * (grafana-cloud-api.md "Create Hosted Grafana instance API keys"); listing and deleting happen on
- * the stack's own Grafana HTTP API at the stack URL, authenticated with an Admin API key of that
- * stack (real-api-behaviour.md "Hosted Grafana instance API keys").
+ * (`POST /api/instances/{slug}/api/auth/keys`); listing and deleting happen on the stack's own
+ * Grafana HTTP API at the stack URL, authenticated with an Admin API key of that stack. No
+ * official contract covers these routes.
  */
 import { z } from "zod";
 import type { ApiClient } from "../client/http";
+import { path } from "../client/path";
+import { DEFAULT_RETRY, WRITE_SAFE, type RetryPolicy } from "../client/retry";
+import { needed } from "../client/schema";
 
 export const STACK_KEY_ROLES = ["Viewer", "Editor", "Admin"] as const;
 export type StackKeyRole = (typeof STACK_KEY_ROLES)[number];
 
 /** What create answers: the only time the secret `key` is shown. */
 export const createdStackKeySchema = z.looseObject({
-  id: z.number(),
-  name: z.string(),
-  key: z.string(),
+  id: z.number(needed("the provider addresses the key by its id (to read and delete it)")),
+  name: z.string().optional(),
+  key: z.string(needed("it is the key's secret, which the API shows only in the answer to create")),
 });
-export type CreatedStackKey = z.infer<typeof createdStackKeySchema>;
+export type CreatedStackKey = z.output<typeof createdStackKeySchema>;
 
 /** One entry of `GET {url}/api/auth/keys`; `expiration` is absent for keys that never expire. */
 export const stackKeySchema = z.looseObject({
@@ -25,7 +28,7 @@ export const stackKeySchema = z.looseObject({
   role: z.string(),
   expiration: z.string().nullish(),
 });
-export type StackKey = z.infer<typeof stackKeySchema>;
+export type StackKey = z.output<typeof stackKeySchema>;
 
 export interface StackKeyCreateBody {
   name: string;
@@ -34,22 +37,27 @@ export interface StackKeyCreateBody {
   secondsToLive?: number;
 }
 
-const enc = encodeURIComponent;
-
+/**
+ * @param opts.retrySafe the caller's keys are worthless once lost (short-lived, uniquely named),
+ *   so a create whose outcome is unknown may be sent again (`WRITE_SAFE`); `opts.retry` names a
+ *   policy directly and wins over it.
+ */
 export function createStackApiKey(
   c: ApiClient,
   stackSlug: string,
   body: StackKeyCreateBody,
-  opts: { retrySafe?: boolean } = {},
+  opts: { retrySafe?: boolean; retry?: RetryPolicy } = {},
 ): Promise<CreatedStackKey> {
-  // Not retried blindly by default: a lost response would leave a key whose secret nobody can
-  // read. Only a caller whose keys are worthless once lost (short-lived, uniquely named) says so.
+  // Not repeated after an unknown outcome by default: a lost answer would leave a key whose
+  // secret nobody can read.
   return c.request({
     method: "POST",
-    path: `/api/instances/${enc(stackSlug)}/api/auth/keys`,
+    path: path`/api/instances/${stackSlug}/api/auth/keys`,
     body,
     schema: createdStackKeySchema,
-    retrySafe: opts.retrySafe ?? false,
+    retry: opts.retry ?? (opts.retrySafe ? WRITE_SAFE : DEFAULT_RETRY),
+    // The secret must not reach an error about this answer (e.g. one missing the id).
+    secretFields: ["key"],
   });
 }
 
@@ -58,7 +66,8 @@ export function listStackApiKeys(c: ApiClient, stackUrl: string, adminKey: strin
   // The client redacts the bearer key from any error it builds.
   return c.request({
     method: "GET",
-    path: `${stackUrl.replace(/\/+$/, "")}/api/auth/keys`,
+    baseUrl: stackUrl,
+    path: path`/api/auth/keys`,
     query: { includeExpired: true },
     schema: z.array(stackKeySchema),
     bearer: adminKey,
@@ -74,7 +83,8 @@ export async function deleteStackApiKey(
 ): Promise<void> {
   await c.request({
     method: "DELETE",
-    path: `${stackUrl.replace(/\/+$/, "")}/api/auth/keys/${enc(String(id))}`,
+    baseUrl: stackUrl,
+    path: path`/api/auth/keys/${id}`,
     schema: z.unknown(),
     bearer: adminKey,
   });

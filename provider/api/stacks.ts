@@ -1,55 +1,208 @@
 /**
- * Stacks (hosted Grafana instances): cloud-api.md "Stacks"; behaviour per real-api-behaviour.md
- * "Stacks" (asynchronous readiness, 200 with status `deleted` after deletion, slug reuse window).
+ * Stacks (hosted Grafana instances): `/api/instances…`, and the v1 connections and readiness
+ * routes. Creation is asynchronous (the stack may be `pending`/`starting` before `active`); a
+ * deleted stack still answers GET with 200 and status `deleted` for a while.
+ *
+ * The contract's stack object has over a hundred required fields; the schema requires only the
+ * handful the provider relies on (all of them required by the contract too) and accepts every
+ * other service URL, user id and name as optional, so an answer lacking one does not fail a call.
  */
 import { z } from "zod";
 import type { ApiClient } from "../client/http";
+import { path } from "../client/path";
+import { ONE_ATTEMPT, WRITE_SAFE } from "../client/retry";
+import { labelsSchema } from "../client/schema";
 
-/** A stack as GET /api/instances/{idOrSlug} answers; unknown fields pass through. */
+const num = z.number().nullish();
+const str = z.string().nullish();
+
+/** A stack as GET /api/instances/{idOrSlug} answers it; unknown fields pass through. */
 export const stackSchema = z.looseObject({
   /** Numeric stack id (below 2^24). */
   id: z.number(),
   orgId: z.number(),
   orgSlug: z.string(),
+  orgName: str,
   name: z.string(),
   slug: z.string(),
   /** The stack's own URL (hosted Grafana). */
   url: z.string(),
+  /** One of 14 values: active, pending, starting, paused, deleted, deleting, … */
   status: z.string(),
-  description: z.string().nullish(),
-  labels: z.record(z.string(), z.string()).nullish(),
+  description: str,
+  /** The contract leaves the value type open; scalars are kept as text. */
+  labels: labelsSchema,
   deleteProtection: z.boolean().nullish(),
-  regionSlug: z.string().nullish(),
-  clusterSlug: z.string().nullish(),
-  hmInstancePromId: z.number().nullish(),
-  hmInstancePromUrl: z.string().nullish(),
-  hmInstanceGraphiteId: z.number().nullish(),
-  hmInstanceGraphiteUrl: z.string().nullish(),
-  hlInstanceId: z.number().nullish(),
-  hlInstanceUrl: z.string().nullish(),
-  htInstanceId: z.number().nullish(),
-  htInstanceUrl: z.string().nullish(),
-  amInstanceId: z.number().nullish(),
-  amInstanceUrl: z.string().nullish(),
-  createdAt: z.string().nullish(),
-  updatedAt: z.string().nullish(),
+  type: str,
+  plan: str,
+  planName: str,
+  version: str,
+  runningVersion: str,
+  createdAt: str,
+  createdBy: str,
+  updatedAt: str,
+  updatedBy: str,
+
+  // Placement: region, cluster and cloud provider.
+  regionId: num,
+  regionSlug: str,
+  regionPublicName: str,
+  clusterId: num,
+  clusterSlug: str,
+  clusterName: str,
+  /** Cloud provider, e.g. `aws`, `gcp`, `azure`. */
+  provider: str,
+  /** The provider's own region name, e.g. `us-east-2`. */
+  providerRegion: str,
+
+  // Prometheus (metrics). The remote-write endpoint is `{hmInstancePromUrl}/api/prom/push`.
+  hmInstancePromId: num,
+  hmInstancePromName: str,
+  hmInstancePromUrl: str,
+  hmInstancePromStatus: str,
+  hmInstancePromClusterId: num,
+  // Graphite.
+  hmInstanceGraphiteId: num,
+  hmInstanceGraphiteName: str,
+  hmInstanceGraphiteUrl: str,
+  hmInstanceGraphiteStatus: str,
+  hmInstanceGraphiteType: str,
+  hmInstanceGraphiteClusterId: num,
+  // Logs (Loki).
+  hlInstanceId: num,
+  hlInstanceName: str,
+  hlInstanceUrl: str,
+  hlInstanceStatus: str,
+  hlInstanceClusterId: num,
+  // Traces (Tempo).
+  htInstanceId: num,
+  htInstanceName: str,
+  htInstanceUrl: str,
+  htInstanceStatus: str,
+  htInstanceClusterId: num,
+  // Profiles (Pyroscope).
+  hpInstanceId: num,
+  hpInstanceName: str,
+  hpInstanceUrl: str,
+  hpInstanceStatus: str,
+  hpInstanceClusterId: num,
+  // Alertmanager.
+  amInstanceId: num,
+  amInstanceName: str,
+  amInstanceUrl: str,
+  amInstanceStatus: str,
+  amInstanceClusterId: num,
+  amInstanceGeneratorUrl: str,
+  amInstanceGeneratorUrlDatasource: str,
+  // Fleet management (agent management).
+  agentManagementInstanceId: num,
+  agentManagementInstanceName: str,
+  agentManagementInstanceUrl: str,
+  agentManagementInstanceStatus: str,
+  agentManagementInstanceClusterId: num,
+
+  // Region-wide service URLs; synthetic monitoring's API is only here on the stack object.
+  regionSyntheticMonitoringApiUrl: str,
+  regionStackStateServiceUrl: str,
+  regionInsightsApiUrl: str,
+  regionIntegrationsApiUrl: str,
+  regionHostedExportersApiUrl: str,
+  regionMachineLearningApiUrl: str,
+  regionLLMGatewayUrl: str,
+  regionAssistantUrl: str,
+  regionSigilUrl: str,
 });
-export type StackResponse = z.infer<typeof stackSchema>;
+export type StackResponse = z.output<typeof stackSchema>;
+
+/** The Prometheus remote-write endpoint of a stack, from its Prometheus URL. */
+export function prometheusRemoteWriteUrl(promUrl: string | null | undefined): string | undefined {
+  return promUrl ? `${promUrl.replace(/\/+$/, "")}/api/prom/push` : undefined;
+}
+
+/** The Prometheus query endpoint of a stack (what data sources use), from its Prometheus URL. */
+export function prometheusRemoteUrl(promUrl: string | null | undefined): string | undefined {
+  return promUrl ? `${promUrl.replace(/\/+$/, "")}/api/prom` : undefined;
+}
 
 /**
- * A deleted stack still answers GET with 200 and status `deleted` (`deleting` on the way):
- * real-api-behaviour.md "Stacks". Such a stack no longer exists for us.
+ * A deleted stack still answers GET with 200 and status `deleted` (`deleting` on the way). Such a
+ * stack no longer exists for us.
  */
 export function isGoneStatus(status: string): boolean {
   return status === "deleted" || status === "deleting";
 }
 
-export const connectionsSchema = z.looseObject({
-  otlpHttpUrl: z.string().nullish(),
-  influxUrl: z.string().nullish(),
-  oncallApiUrl: z.string().nullish(),
+const strList = z.array(z.string()).nullish();
+
+/** Private-link details (AWS PrivateLink, GCP Private Service Connect, …); every field optional. */
+export const privateLinkSchema = z.looseObject({
+  serviceName: str,
+  privateDNS: str,
+  endpointName: str,
+  serviceAttachment: str,
+  regions: strList,
+  availabilityZones: strList,
+  availabilityZoneIds: strList,
+  domainNames: strList,
 });
-export type ConnectionsResponse = z.infer<typeof connectionsSchema>;
+export type PrivateLink = z.output<typeof privateLinkSchema>;
+
+const pdcSchema = z.looseObject({ api: privateLinkSchema.nullish(), gateway: privateLinkSchema.nullish() });
+const appPlatformSchema = z.looseObject({ url: str, caData: str });
+
+/** One tenant (metrics, logs, traces, …) in the legacy connections answer. */
+export const connectionTenantSchema = z.looseObject({
+  id: num,
+  type: str,
+  /** The CNAME to allow-list for this tenant's traffic, when it has one. */
+  ipAllowListCNAME: str,
+  allowlistUrl: str,
+  info: privateLinkSchema.nullish(),
+});
+
+/** `GET /api/instances/{idOrSlug}/connections` (deprecated by the contract, still served). */
+export const connectionsSchema = z.looseObject({
+  otlpHttpUrl: str,
+  otlpMultiAZ: z.boolean().nullish(),
+  influxUrl: str,
+  oncallApiUrl: str,
+  syntheticMonitoringApiUrl: str,
+  appPlatform: appPlatformSchema.nullish(),
+  privateConnectivityInfo: z
+    .looseObject({
+      tenants: z.array(connectionTenantSchema).nullish(),
+      otlp: privateLinkSchema.nullish(),
+      pdc: pdcSchema.nullish(),
+    })
+    .nullish(),
+});
+export type ConnectionsResponse = z.output<typeof connectionsSchema>;
+
+/** `GET /api/v1/stacks/{idOrSlug}/connections`. */
+export const stackConnectionsV1Schema = z.looseObject({
+  tenants: z
+    .array(
+      z.looseObject({
+        id: num,
+        type: str,
+        url: str,
+        allowlistUrl: str,
+        privateConnectivityInfo: privateLinkSchema.nullish(),
+      }),
+    )
+    .nullish(),
+  otlp: z
+    .looseObject({
+      multiAZ: z.boolean().nullish(),
+      url: str,
+      privateConnectivityInfo: privateLinkSchema.nullish(),
+    })
+    .nullish(),
+  pdc: pdcSchema.nullish(),
+  appPlatform: appPlatformSchema.nullish(),
+  services: z.looseObject({ influxUrl: str, oncallApiUrl: str, syntheticMonitoringApiUrl: str }).nullish(),
+});
+export type StackConnectionsV1 = z.output<typeof stackConnectionsV1Schema>;
 
 /** Body of POST /api/instances (create). */
 export interface StackCreateBody {
@@ -71,15 +224,15 @@ export interface StackUpdateBody {
   url?: string;
 }
 
-const enc = encodeURIComponent;
+const one = (idOrSlug: string | number) => path`/api/instances/${idOrSlug}`;
 
 export function getStack(c: ApiClient, idOrSlug: string | number): Promise<StackResponse> {
-  return c.request({ method: "GET", path: `/api/instances/${enc(String(idOrSlug))}`, schema: stackSchema });
+  return c.request({ method: "GET", path: one(idOrSlug), schema: stackSchema });
 }
 
 export function createStack(c: ApiClient, body: StackCreateBody): Promise<StackResponse> {
-  // Not retried blindly: a lost response may have created the stack (the caller looks the slug up).
-  return c.request({ method: "POST", path: "/api/instances", body, schema: stackSchema });
+  // Not repeated after an unknown outcome: the stack may exist (the caller looks the slug up).
+  return c.request({ method: "POST", path: path`/api/instances`, body, schema: stackSchema });
 }
 
 export function updateStack(
@@ -88,34 +241,51 @@ export function updateStack(
   body: StackUpdateBody,
 ): Promise<StackResponse> {
   // Setting the same fields twice is harmless, so a lost response may be retried.
-  return c.request({
-    method: "POST",
-    path: `/api/instances/${enc(String(idOrSlug))}`,
-    body,
-    schema: stackSchema,
-    retrySafe: true,
-  });
+  return c.request({ method: "POST", path: one(idOrSlug), body, schema: stackSchema, retry: WRITE_SAFE });
 }
 
 export async function deleteStack(c: ApiClient, idOrSlug: string | number): Promise<void> {
-  await c.request({ method: "DELETE", path: `/api/instances/${enc(String(idOrSlug))}`, schema: z.unknown() });
+  await c.request({ method: "DELETE", path: one(idOrSlug), schema: z.unknown() });
 }
 
+/** The legacy connections route; it can answer 404 for a while right after creation. */
 export function getConnections(c: ApiClient, idOrSlug: string | number): Promise<ConnectionsResponse> {
   return c.request({
     method: "GET",
-    path: `/api/instances/${enc(String(idOrSlug))}/connections`,
+    path: path`/api/instances/${idOrSlug}/connections`,
     schema: connectionsSchema,
   });
 }
 
+/** The v1 connections route: the same facts in the v1 shape (services, otlp, tenants, pdc). */
+export function getStackConnectionsV1(c: ApiClient, idOrSlug: string | number): Promise<StackConnectionsV1> {
+  return c.request({
+    method: "GET",
+    path: path`/api/v1/stacks/${idOrSlug}/connections`,
+    schema: stackConnectionsV1Schema,
+  });
+}
+
+const readinessSchema = z.looseObject({ ready: z.boolean() });
+
 export async function getReadiness(c: ApiClient, id: number): Promise<boolean> {
   const r = await c.request({
     method: "GET",
-    path: `/api/instances/${id}/readiness`,
-    schema: z.looseObject({ ready: z.boolean() }),
+    path: path`/api/instances/${id}/readiness`,
+    schema: readinessSchema,
     // One attempt: the caller polls on its own schedule, within its own deadline.
-    maxRetries: 0,
+    retry: ONE_ATTEMPT,
+  });
+  return r.ready;
+}
+
+/** `GET /api/v1/stacks/{idOrSlug}/readiness`, one attempt (the caller polls). */
+export async function getStackReadinessV1(c: ApiClient, idOrSlug: string | number): Promise<boolean> {
+  const r = await c.request({
+    method: "GET",
+    path: path`/api/v1/stacks/${idOrSlug}/readiness`,
+    schema: readinessSchema,
+    retry: ONE_ATTEMPT,
   });
   return r.ready;
 }
@@ -128,10 +298,11 @@ export async function stackHealthy(c: ApiClient, stackUrl: string): Promise<bool
   try {
     await c.request({
       method: "GET",
-      path: `${stackUrl.replace(/\/+$/, "")}/api/health`,
+      baseUrl: stackUrl,
+      path: path`/api/health`,
       schema: z.unknown(),
       bearer: null,
-      maxRetries: 0,
+      retry: ONE_ATTEMPT,
     });
     return true;
   } catch {
@@ -143,16 +314,16 @@ export const regionSchema = z.looseObject({
   id: z.number(),
   slug: z.string(),
   name: z.string(),
-  description: z.string().nullish(),
-  provider: z.string().nullish(),
-  status: z.string().nullish(),
+  description: str,
+  provider: str,
+  status: str,
 });
-export type Region = z.infer<typeof regionSchema>;
+export type Region = z.output<typeof regionSchema>;
 
 export async function listRegions(c: ApiClient): Promise<Region[]> {
   const r = await c.request({
     method: "GET",
-    path: "/api/stack-regions",
+    path: path`/api/stack-regions`,
     schema: z.looseObject({ items: z.array(regionSchema) }),
   });
   return r.items;

@@ -1,13 +1,22 @@
 /**
- * Access-policy tokens: cloud-api.md "Create a token" etc. The secret `token` comes back from
- * create only (real-api-behaviour.md "Tokens").
+ * Access-policy tokens: `/api/v1/tokens`, `region` required on every call. The secret `token` is
+ * returned by create only.
+ *
+ * The contract requires only `accessPolicyId` and `name` in a token answer; `id` and even the
+ * created token's secret are optional there. The provider cannot work without either after a
+ * create, so a create answer without them fails, naming the field (and, being a create whose
+ * answer is unusable, the error says the token may exist).
  */
 import { z } from "zod";
 import type { ApiClient } from "../client/http";
 import { paginate } from "../client/paging";
+import { path } from "../client/path";
+import { WRITE_SAFE } from "../client/retry";
+import { needed } from "../client/schema";
 
-export const tokenSchema = z.looseObject({
-  id: z.string(),
+/** A token as the contract promises it: only `accessPolicyId` and `name` are sure to be there. */
+export const tokenContractSchema = z.looseObject({
+  id: z.string().optional(),
   accessPolicyId: z.string(),
   name: z.string(),
   displayName: z.string().nullish(),
@@ -15,9 +24,18 @@ export const tokenSchema = z.looseObject({
   createdAt: z.string().nullish(),
   updatedAt: z.string().nullish(),
 });
-export type TokenResponse = z.infer<typeof tokenSchema>;
-export const createdTokenSchema = tokenSchema.extend({ token: z.string() });
-export type CreatedTokenResponse = z.infer<typeof createdTokenSchema>;
+
+/** A token the provider can address: with its `id`. */
+export const tokenSchema = tokenContractSchema.extend({
+  id: z.string(needed("the provider addresses the token by its id (to read, update and delete it)")),
+});
+export type TokenResponse = z.output<typeof tokenSchema>;
+
+/** What create answers: the token with its secret, shown this once. */
+export const createdTokenSchema = tokenSchema.extend({
+  token: z.string(needed("it is the token's secret, which the API shows only in the answer to create")),
+});
+export type CreatedTokenResponse = z.output<typeof createdTokenSchema>;
 
 export interface TokenCreateBody {
   accessPolicyId: string;
@@ -31,23 +49,34 @@ export interface TokenUpdateBody {
   expiresAt: string | null;
 }
 
-const base = "/api/v1/tokens";
+const base = path`/api/v1/tokens`;
+const one = (id: string) => path`/api/v1/tokens/${id}`;
+const withId = (id: string) => (t: z.output<typeof tokenContractSchema>) => ({ ...t, id: t.id ?? id });
 
 export function createToken(
   c: ApiClient,
   region: string,
   body: TokenCreateBody,
 ): Promise<CreatedTokenResponse> {
-  // Never retried blindly: a lost response would leave a token whose secret nobody can read.
-  return c.request({ method: "POST", path: base, query: { region }, body, schema: createdTokenSchema });
+  // Never retried after an unknown outcome: a token made by a lost attempt has a secret nobody
+  // can read; the caller looks for it and deletes it.
+  return c.request({
+    method: "POST",
+    path: base,
+    query: { region },
+    body,
+    schema: createdTokenSchema,
+    // The secret must not reach an error about this answer (e.g. one missing the id).
+    secretFields: ["token"],
+  });
 }
 
 export function getToken(c: ApiClient, region: string, id: string): Promise<TokenResponse> {
   return c.request({
     method: "GET",
-    path: `${base}/${encodeURIComponent(id)}`,
+    path: one(id),
     query: { region },
-    schema: tokenSchema,
+    schema: tokenContractSchema.transform(withId(id)),
   });
 }
 
@@ -59,21 +88,16 @@ export function updateToken(
 ): Promise<TokenResponse> {
   return c.request({
     method: "POST",
-    path: `${base}/${encodeURIComponent(id)}`,
+    path: one(id),
     query: { region },
     body,
-    schema: tokenSchema,
-    retrySafe: true,
+    schema: tokenContractSchema.transform(withId(id)),
+    retry: WRITE_SAFE,
   });
 }
 
 export async function deleteToken(c: ApiClient, region: string, id: string): Promise<void> {
-  await c.request({
-    method: "DELETE",
-    path: `${base}/${encodeURIComponent(id)}`,
-    query: { region },
-    schema: z.unknown(),
-  });
+  await c.request({ method: "DELETE", path: one(id), query: { region }, schema: z.unknown() });
 }
 
 export function listTokens(

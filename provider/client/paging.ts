@@ -1,14 +1,15 @@
 /**
- * Follows the v1 endpoints' cursor paging (`metadata.pagination.nextPage`, null on the last page;
- * cloud-api.md "Access policies and tokens") to the end. The Terraform provider never followed
- * `pageCursor`; we do.
+ * Follows the v1 endpoints' cursor paging (`metadata.pagination.nextPage`, null on the last page)
+ * to the end. The Terraform provider never followed `pageCursor`; we do.
  */
 import { z } from "zod";
 import type { ApiClient } from "./http";
+import type { ApiPath } from "./path";
 
 const pageSchema = <T extends z.ZodType>(item: T) =>
   z.looseObject({
-    items: z.array(item),
+    // One form of the contract marks `items` optional (and has no metadata): absent means none.
+    items: z.array(item).nullish(),
     metadata: z
       .looseObject({
         pagination: z
@@ -32,7 +33,7 @@ export function cursorOf(nextPage: string | null | undefined): string | undefine
 
 export async function paginate<T extends z.ZodType>(
   client: ApiClient,
-  req: { path: string; query: Record<string, string | number | undefined>; item: T; maxPages?: number },
+  req: { path: ApiPath; query: Record<string, string | number | undefined>; item: T; maxPages?: number },
 ): Promise<z.output<T>[]> {
   const items: z.output<T>[] = [];
   const seen = new Set<string>();
@@ -47,7 +48,7 @@ export async function paginate<T extends z.ZodType>(
       query: { ...req.query, pageCursor: cursor },
       schema: pageSchema(req.item),
     });
-    items.push(...body.items);
+    items.push(...(body.items ?? []));
     const next = cursorOf(body.metadata?.pagination?.nextPage);
     if (!next || seen.has(next)) return items;
     seen.add(next);

@@ -1,6 +1,8 @@
 import util from "node:util";
 import { z } from "zod";
 import { ApiClient, parseRetryAfter } from "../../provider/client/http";
+import { path } from "../../provider/client/path";
+import { WRITE_SAFE, ONE_ATTEMPT } from "../../provider/client/retry";
 import { paginate } from "../../provider/client/paging";
 import {
   ConflictError,
@@ -46,7 +48,7 @@ describe("ApiClient", () => {
     try {
       const out = await client(srv.url, { userAgent: "pulumi-grafana-cloud/1.2.3" }).request({
         method: "GET",
-        path: "/api/instances/7",
+        path: path`/api/instances/7`,
         schema: z.looseObject({ id: z.number() }),
       });
       expect(out.id).toBe(7);
@@ -66,7 +68,7 @@ describe("ApiClient", () => {
       const err = await caught(
         c.request({
           method: "POST",
-          path: "/api/v1/tokens",
+          path: path`/api/v1/tokens`,
           query: { region: "eu" },
           body: {},
           schema: anyBody,
@@ -74,7 +76,7 @@ describe("ApiClient", () => {
       );
       await c.request({
         method: "POST",
-        path: "/api/v1/tokens",
+        path: path`/api/v1/tokens`,
         query: { region: "eu" },
         body: {},
         schema: anyBody,
@@ -99,7 +101,7 @@ describe("ApiClient", () => {
       n < 3 ? json(res, n === 1 ? 503 : 500, {}) : json(res, 200, {}),
     );
     try {
-      await client(srv.url).request({ method: "GET", path: "/api/x", schema: anyBody });
+      await client(srv.url).request({ method: "GET", path: path`/api/x`, schema: anyBody });
       expect(srv.requests).toHaveLength(3);
     } finally {
       await srv.close();
@@ -110,7 +112,7 @@ describe("ApiClient", () => {
     const srv = await startServer((_req, res) => json(res, 500, { code: "Internal", message: "boom" }));
     try {
       const err = await caught(
-        client(srv.url).request({ method: "POST", path: "/api/x", body: {}, schema: anyBody }),
+        client(srv.url).request({ method: "POST", path: path`/api/x`, body: {}, schema: anyBody }),
       );
       expect(err).toBeInstanceOf(ServerError);
       expect(srv.requests).toHaveLength(1);
@@ -118,10 +120,10 @@ describe("ApiClient", () => {
       await caught(
         client(srv.url, { maxRetries: 2 }).request({
           method: "POST",
-          path: "/api/x",
+          path: path`/api/x`,
           body: {},
           schema: anyBody,
-          retrySafe: true,
+          retry: WRITE_SAFE,
         }),
       );
       expect(srv.requests).toHaveLength(3);
@@ -130,14 +132,21 @@ describe("ApiClient", () => {
     }
   });
 
-  test("honours Retry-After in seconds", async () => {
+  test("honours Retry-After in seconds, waiting through the injected sleep", async () => {
     const srv = await startServer((_req, res, n) =>
-      n === 1 ? json(res, 429, { code: "TooManyRequests" }, { "retry-after": "1" }) : json(res, 200, {}),
+      n === 1 ? json(res, 429, { code: "TooManyRequests" }, { "retry-after": "7" }) : json(res, 200, {}),
     );
     try {
-      await client(srv.url).request({ method: "GET", path: "/api/x", schema: anyBody });
-      const gap = srv.requests[1]!.at - srv.requests[0]!.at;
-      expect(gap).toBeGreaterThanOrEqual(950);
+      const waits: number[] = [];
+      const started = Date.now();
+      await client(srv.url, {
+        retryBudgetMs: 60_000,
+        sleep: async (ms) => void waits.push(ms),
+      }).request({ method: "GET", path: path`/api/x`, schema: anyBody });
+      expect(srv.requests).toHaveLength(2);
+      // The client asked to wait the whole 7 s; the injected sleep spent none of it.
+      expect(waits).toEqual([7000]);
+      expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       await srv.close();
     }
@@ -146,14 +155,33 @@ describe("ApiClient", () => {
   test("honours Retry-After as an HTTP date", async () => {
     const srv = await startServer((_req, res, n) =>
       n === 1
-        ? json(res, 503, {}, { "retry-after": new Date(Date.now() + 2000).toUTCString() })
+        ? json(res, 503, {}, { "retry-after": new Date(Date.now() + 20_000).toUTCString() })
         : json(res, 200, {}),
     );
     try {
-      await client(srv.url).request({ method: "GET", path: "/api/x", schema: anyBody });
-      const gap = srv.requests[1]!.at - srv.requests[0]!.at;
+      const waits: number[] = [];
+      await client(srv.url, { retryBudgetMs: 60_000, sleep: async (ms) => void waits.push(ms) }).request({
+        method: "GET",
+        path: path`/api/x`,
+        schema: anyBody,
+      });
+      expect(srv.requests).toHaveLength(2);
+      expect(waits).toHaveLength(1);
       // HTTP dates have one-second resolution.
-      expect(gap).toBeGreaterThanOrEqual(900);
+      expect(waits[0]).toBeGreaterThanOrEqual(18_000);
+      expect(waits[0]).toBeLessThanOrEqual(20_000);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test("without an injected sleep the client really waits", async () => {
+    const srv = await startServer((_req, res, n) =>
+      n === 1 ? json(res, 503, {}, { "retry-after": "0.3" }) : json(res, 200, {}),
+    );
+    try {
+      await client(srv.url).request({ method: "GET", path: path`/api/x`, schema: anyBody });
+      expect(srv.requests[1]!.at - srv.requests[0]!.at).toBeGreaterThanOrEqual(280);
     } finally {
       await srv.close();
     }
@@ -181,7 +209,7 @@ describe("ApiClient", () => {
       const err = await caught(
         client(srv.url).request({
           method: "GET",
-          path: "/api/v1/accesspolicies",
+          path: path`/api/v1/accesspolicies`,
           query: { region: "eu" },
           schema: anyBody,
         }),
@@ -204,15 +232,17 @@ describe("ApiClient", () => {
       const err = await caught(
         client(srv.url, { maxRetries: 3 }).request({
           method: "DELETE",
-          path: "/api/instances/1",
+          path: path`/api/instances/1`,
           schema: anyBody,
         }),
       );
       expect(srv.requests).toHaveLength(4);
       expect(err.message).toBe(
         `Grafana Cloud API DELETE /api/instances/1 failed: 502 Bad Gateway: upstream (code BadGateway, ` +
-          `x-request-id ${srv.requests[0]?.requestId}, after 4 attempts)`,
+          `x-request-id ${srv.requests[0]?.requestId}, after 4 attempts). The request may have been applied`,
       );
+      // A 502 may come from a proxy after the server applied the request.
+      expect((err as ServerError).outcome).toBe("unknown");
     } finally {
       await srv.close();
     }
@@ -229,7 +259,7 @@ describe("ApiClient", () => {
       const conflict = await caught(
         c.request({
           method: "POST",
-          path: "/api/v1/accesspolicies",
+          path: path`/api/v1/accesspolicies`,
           query: { region: "eu" },
           body: {},
           schema: anyBody,
@@ -240,7 +270,9 @@ describe("ApiClient", () => {
         "Grafana Cloud API POST /api/v1/accesspolicies?region=eu failed: 409 Conflict: That url is not available " +
           `(code Conflict, request id req-42, x-request-id ${srv.requests[0]?.requestId})`,
       );
-      const nf = await caught(c.request({ method: "GET", path: "/api/instances/missing", schema: anyBody }));
+      const nf = await caught(
+        c.request({ method: "GET", path: path`/api/instances/missing`, schema: anyBody }),
+      );
       expect(nf).toBeInstanceOf(NotFoundError);
       expect(isNotFoundError(nf)).toBe(true);
       expect(nf.message).toContain("request id hdr-9");
@@ -253,7 +285,7 @@ describe("ApiClient", () => {
     const srv = await startServer((req) => req.socket.destroy());
     try {
       const err = await caught(
-        client(srv.url, { maxRetries: 2 }).request({ method: "GET", path: "/api/x", schema: anyBody }),
+        client(srv.url, { maxRetries: 2 }).request({ method: "GET", path: path`/api/x`, schema: anyBody }),
       );
       expect(err).toBeInstanceOf(NetworkError);
       expect(srv.requests).toHaveLength(3);
@@ -267,7 +299,9 @@ describe("ApiClient", () => {
       json(res, 401, { code: "InvalidCredentials", message: `Token invalid: ${TOKEN}` }),
     );
     try {
-      const err = await caught(client(srv.url).request({ method: "GET", path: "/api/x", schema: anyBody }));
+      const err = await caught(
+        client(srv.url).request({ method: "GET", path: path`/api/x`, schema: anyBody }),
+      );
       for (const text of [
         String(err),
         err.stack ?? "",
@@ -280,7 +314,7 @@ describe("ApiClient", () => {
       const net = await caught(
         new ApiClient({ baseUrl: "http://127.0.0.1:1", token: TOKEN, maxRetries: 0 }).request({
           method: "GET",
-          path: "/api/x",
+          path: path`/api/x`,
           schema: anyBody,
         }),
       );
@@ -306,10 +340,16 @@ describe("ApiClient", () => {
     );
     try {
       const c = client(srv.url);
-      await c.request({ method: "GET", path: `${srv.url}/health`, schema: anyBody, bearer: null });
+      await c.request({
+        method: "GET",
+        baseUrl: srv.url,
+        path: path`/health`,
+        schema: anyBody,
+        bearer: null,
+      });
       expect(srv.requests[0]?.auth).toBeUndefined();
       const err = await caught(
-        c.request({ method: "GET", path: `${srv.url}/keys`, schema: anyBody, bearer: KEY }),
+        c.request({ method: "GET", baseUrl: srv.url, path: path`/keys`, schema: anyBody, bearer: KEY }),
       );
       expect(srv.requests[1]?.auth).toBe(`Bearer ${KEY}`);
       for (const text of [
@@ -327,11 +367,11 @@ describe("ApiClient", () => {
     }
   });
 
-  test("maxRetries on one call limits its attempts below the client's", async () => {
+  test("the ONE_ATTEMPT policy makes one attempt, even where the default would retry", async () => {
     const srv = await startServer((_req, res) => json(res, 503, {}));
     try {
       await caught(
-        client(srv.url).request({ method: "GET", path: "/api/x", schema: anyBody, maxRetries: 0 }),
+        client(srv.url).request({ method: "GET", path: path`/api/x`, schema: anyBody, retry: ONE_ATTEMPT }),
       );
       expect(srv.requests).toHaveLength(1);
     } finally {
@@ -345,7 +385,7 @@ describe("ApiClient", () => {
       const err = await caught(
         client(srv.url).request({
           method: "GET",
-          path: "/api/instances/1",
+          path: path`/api/instances/1`,
           schema: z.looseObject({ id: z.number() }),
         }),
       );
@@ -375,7 +415,7 @@ describe("ApiClient", () => {
     });
     try {
       const items = await paginate(client(srv.url), {
-        path: "/api/v1/accesspolicies",
+        path: path`/api/v1/accesspolicies`,
         query: { region: "eu", pageSize: 2 },
         item: z.looseObject({ id: z.number() }),
       });
