@@ -8,7 +8,7 @@ import { listAccessPolicies, type AccessPolicyResponse } from "./api/accessPolic
 import { listPluginInstallations, type PluginInstallationResponse } from "./api/plugins";
 import { getStack as fetchStack, listRegions, type Region, type StackResponse } from "./api/stacks";
 import { getClient } from "./config";
-import { withContext } from "./resources/framework";
+import { withContext } from "./client/context";
 
 export type StackInfo = StackResponse;
 export type StackRegion = Region;

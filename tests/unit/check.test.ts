@@ -3,49 +3,30 @@
  * rule in its reason (issue 4 "For every resource"), defaults in the returned inputs, and preview's
  * unknown values (DESIGN.md rule 6). No network: `check` never calls the API.
  */
-import type * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "../../provider/resources/framework";
-import { stackProvider } from "../../provider/resources/stack";
-import { accessPolicyProvider } from "../../provider/resources/accessPolicy";
-import { tokenProvider } from "../../provider/resources/token";
-
-type Props = Record<string, unknown>;
-type Check = (olds: Props, news: Props) => Promise<pulumi.dynamic.CheckResult>;
-
-const providers: Record<"Stack" | "AccessPolicy" | "Token", Check> = {
-  Stack: (o, n) => stackProvider.check(o, n),
-  AccessPolicy: (o, n) => accessPolicyProvider.check(o, n),
-  Token: (o, n) => tokenProvider.check(o, n),
-};
-type Kind = keyof typeof providers;
-
-// The rules, as the reasons must name them.
-const SLUG = /must be 1-29 lowercase letters and digits, starting with a letter/;
-const REGION = /must be a region slug/;
-const LABEL = /keys and values must be letters, digits, '\/', '-', '\.' or '_'/;
-const NAME = /must be 1-255 characters of lowercase letters, digits, '-' and '_'/;
-const DISPLAY_NAME = /must be 1-255 characters long/;
-const SCOPE = /must have the form service:permission/;
-const REALM_ID = /must be the numeric id of the org or stack/;
-const CIDR = /must be an IPv4 or IPv6 CIDR/;
-const RFC3339 = /must be an RFC 3339 date-time with a time zone/;
-
-const stack: Props = { slug: "mystack" };
-const policy: Props = {
-  region: "us",
-  name: "metrics-reader",
-  scopes: ["metrics:read", "logs:read"],
-  realms: [{ type: "stack", identifier: "123456" }],
-};
-const POLICY_ID = "5f3c2a1e-8b7d-4c6e-9a0f-1b2c3d4e5f60";
-const token: Props = { region: "us", accessPolicyId: POLICY_ID, name: "ci-token" };
-const bases: Record<Kind, Props> = { Stack: stack, AccessPolicy: policy, Token: token };
-
-const realm = (r: Props): Props => ({ ...policy, realms: [{ type: "stack", identifier: "123456", ...r }] });
-const labels = (n: number): Record<string, string> =>
-  Object.fromEntries(Array.from({ length: n }, (_, i) => [`key${i}`, `value${i}`]));
-const without = (o: Props, key: string): Props =>
-  Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+import {
+  accessPolicyProvider,
+  bases,
+  CIDR,
+  DISPLAY_NAME,
+  LABEL,
+  labels,
+  NAME,
+  policy,
+  providers,
+  realm,
+  REALM_ID,
+  REGION,
+  RFC3339,
+  SCOPE,
+  SLUG,
+  stack,
+  stackProvider,
+  token,
+  UNKNOWN,
+  without,
+  type Kind,
+  type Props,
+} from "./fixtures";
 
 async function failuresOf(kind: Kind, news: Props, olds: Props = {}) {
   return (await providers[kind](olds, news)).failures ?? [];

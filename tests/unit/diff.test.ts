@@ -5,10 +5,7 @@
  * `news` like what `check` returns.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "../../provider/resources/framework";
-import { stackProvider } from "../../provider/resources/stack";
-import { accessPolicyProvider } from "../../provider/resources/accessPolicy";
-import { tokenProvider } from "../../provider/resources/token";
+import { accessPolicyProvider, stackProvider, tokenProvider, UNKNOWN } from "./fixtures";
 
 type Props = Record<string, unknown>;
 type Diff = (id: string, olds: Props, news: Props) => Promise<pulumi.dynamic.DiffResult>;
