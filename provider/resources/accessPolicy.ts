@@ -21,11 +21,10 @@ import {
   compact,
   createWithRecovery,
   defineResource,
-  GrafanaResource,
   listOf,
   norms,
+  resourceClass,
   propOf,
-  type OutputsOf,
   type Resolved,
 } from "./toolkit";
 
@@ -168,8 +167,8 @@ function toOutputs(p: AccessPolicyResponse, region: string, adoptExisting: boole
     adoptExisting,
     policyId: p.id,
     orgId: p.orgId,
-    createdAt: p.createdAt ?? undefined,
-    updatedAt: p.updatedAt ?? undefined,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
   });
 }
 
@@ -199,7 +198,7 @@ async function findByName(client: ApiClient, region: string, name: string) {
 export const accessPolicy = defineResource({
   kind: "AccessPolicy",
   noun: "access policy",
-  label: (p) => String(p["name"]),
+  label: "name",
   inputs: accessPolicyInputs,
   outputs: accessPolicyOutputs,
   derived: { displayName: "name" },
@@ -281,13 +280,5 @@ export const accessPolicy = defineResource({
   },
 });
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- the outputs are set by the engine, not by the class: this interface gives each its type, from the outputs schema
-export interface AccessPolicy extends OutputsOf<AccessPolicyOutputs> {}
-
 /** A Grafana Cloud access policy. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
-export class AccessPolicy extends GrafanaResource {
-  constructor(name: string, args: AccessPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(accessPolicy, name, args, opts);
-  }
-}
+export class AccessPolicy extends resourceClass<AccessPolicyArgs, AccessPolicyOutputs>(accessPolicy) {}

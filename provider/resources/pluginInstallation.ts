@@ -27,8 +27,7 @@ import {
   adoptWhatThisAttemptMade,
   createWithRecovery,
   defineResource,
-  GrafanaResource,
-  type OutputsOf,
+  resourceClass,
   type Props,
 } from "./toolkit";
 
@@ -159,7 +158,7 @@ const alreadyInstalled = (e: unknown) =>
 export const pluginInstallation = defineResource({
   kind: "PluginInstallation",
   noun: "plugin installation",
-  label: (p) => String(p["plugin"]),
+  label: "plugin",
   inputs: pluginInstallationInputs,
   outputs: pluginInstallationOutputs,
   rules: {
@@ -259,13 +258,7 @@ export const pluginInstallation = defineResource({
   },
 });
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- the outputs are set by the engine, not by the class: this interface gives each its type, from the outputs schema
-export interface PluginInstallation extends OutputsOf<PluginInstallationOutputs> {}
-
 /** A plugin installed on a Grafana Cloud stack. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
-export class PluginInstallation extends GrafanaResource {
-  constructor(name: string, args: PluginInstallationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(pluginInstallation, name, args, opts);
-  }
-}
+export class PluginInstallation extends resourceClass<PluginInstallationArgs, PluginInstallationOutputs>(
+  pluginInstallation,
+) {}

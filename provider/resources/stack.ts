@@ -14,7 +14,6 @@ import {
   isGoneStatus,
   stackHealthy,
   updateStack,
-  type ConnectionsResponse,
   type StackResponse,
 } from "../api/stacks";
 import { clock } from "../clock";
@@ -27,12 +26,11 @@ import {
   compact,
   createWithRecovery,
   defineResource,
-  GrafanaResource,
   norms,
+  resourceClass,
   PartialFailureError,
   pickKeys,
   unknownPaths,
-  type OutputsOf,
 } from "./toolkit";
 
 export interface StackArgs {
@@ -131,45 +129,36 @@ function toOutputs(s: StackResponse, inputs: StackInputs, conn: Connections): St
     status: s.status,
     orgId: s.orgId,
     orgSlug: s.orgSlug,
-    regionSlug: s.regionSlug ?? undefined,
-    clusterSlug: s.clusterSlug ?? undefined,
-    prometheusUrl: s.hmInstancePromUrl ?? undefined,
-    prometheusUserId: s.hmInstancePromId ?? undefined,
-    graphiteUrl: s.hmInstanceGraphiteUrl ?? undefined,
-    graphiteUserId: s.hmInstanceGraphiteId ?? undefined,
-    logsUrl: s.hlInstanceUrl ?? undefined,
-    logsUserId: s.hlInstanceId ?? undefined,
-    tracesUrl: s.htInstanceUrl ?? undefined,
-    tracesUserId: s.htInstanceId ?? undefined,
-    alertmanagerUrl: s.amInstanceUrl ?? undefined,
-    alertmanagerUserId: s.amInstanceId ?? undefined,
+    regionSlug: s.regionSlug,
+    clusterSlug: s.clusterSlug,
+    prometheusUrl: s.hmInstancePromUrl,
+    prometheusUserId: s.hmInstancePromId,
+    graphiteUrl: s.hmInstanceGraphiteUrl,
+    graphiteUserId: s.hmInstanceGraphiteId,
+    logsUrl: s.hlInstanceUrl,
+    logsUserId: s.hlInstanceId,
+    tracesUrl: s.htInstanceUrl,
+    tracesUserId: s.htInstanceId,
+    alertmanagerUrl: s.amInstanceUrl,
+    alertmanagerUserId: s.amInstanceId,
     ...conn,
   });
 }
 
-/** The connection endpoints kept in `props` (state), which reads and updates do not fetch again. */
-function storedConnections(props: Record<string, unknown>): Connections {
+/** The connection endpoints, leaving out absent and empty ones. */
+function connections(otlp: unknown, influx: unknown, oncall: unknown): Connections {
   const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
-  return compact({
-    otlpUrl: text(props["otlpUrl"]),
-    influxUrl: text(props["influxUrl"]),
-    oncallApiUrl: text(props["oncallApiUrl"]),
-  });
+  return compact({ otlpUrl: text(otlp), influxUrl: text(influx), oncallApiUrl: text(oncall) });
 }
+
+/** The connection endpoints kept in state, which reads and updates do not fetch again. */
+const storedConnections = (props: Record<string, unknown>) =>
+  connections(props["otlpUrl"], props["influxUrl"], props["oncallApiUrl"]);
 
 /** Connections can answer 404 for a while after creation: best effort. */
 async function fetchConnections(client: ApiClient, id: number): Promise<Connections> {
-  let c: ConnectionsResponse;
-  try {
-    c = await getConnections(client, id);
-  } catch {
-    return {};
-  }
-  return compact({
-    otlpUrl: c.otlpHttpUrl ?? undefined,
-    influxUrl: c.influxUrl ?? undefined,
-    oncallApiUrl: c.oncallApiUrl ?? undefined,
-  });
+  const c = await getConnections(client, id).catch(() => undefined);
+  return c ? connections(c.otlpHttpUrl, c.influxUrl, c.oncallApiUrl) : {};
 }
 
 /** "... deleted recently ... wait for 30s" → 30 */
@@ -229,7 +218,7 @@ async function finishCreate(client: ApiClient, s: StackResponse, inputs: StackIn
 export const stack = defineResource({
   kind: "Stack",
   noun: "stack",
-  label: (p, id) => String(p["slug"] ?? id),
+  label: "slug",
   inputs: stackInputs,
   outputs: stackOutputs,
   derived: { name: "slug" },
@@ -352,13 +341,5 @@ export const stack = defineResource({
   },
 });
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- the outputs are set by the engine, not by the class: this interface gives each its type, from the outputs schema
-export interface Stack extends OutputsOf<StackOutputs> {}
-
 /** A Grafana Cloud stack. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
-export class Stack extends GrafanaResource {
-  constructor(name: string, args: StackArgs, opts?: pulumi.CustomResourceOptions) {
-    super(stack, name, args, opts);
-  }
-}
+export class Stack extends resourceClass<StackArgs, StackOutputs>(stack) {}

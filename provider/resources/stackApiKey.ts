@@ -23,9 +23,8 @@ import {
   createWithRecovery,
   defineResource,
   deleteAndMakeAgain,
-  GrafanaResource,
   norms,
-  type OutputsOf,
+  resourceClass,
 } from "./toolkit";
 
 export interface StackApiKeyArgs {
@@ -114,7 +113,7 @@ async function expirationOf(
 export const stackApiKey = defineResource({
   kind: "StackApiKey",
   noun: "API key",
-  label: (p) => String(p["name"]),
+  label: "name",
   inputs: stackApiKeyInputs,
   outputs: stackApiKeyOutputs,
   rules: {
@@ -201,7 +200,7 @@ export const stackApiKey = defineResource({
       secondsToLive: typeof props["secondsToLive"] === "number" ? props["secondsToLive"] : undefined,
       key: String(props["key"] ?? ""),
       keyId,
-      expiration: k.expiration ?? undefined,
+      expiration: k.expiration,
     });
   },
 
@@ -211,13 +210,5 @@ export const stackApiKey = defineResource({
   },
 });
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- the outputs are set by the engine, not by the class: this interface gives each its type, from the outputs schema
-export interface StackApiKey extends OutputsOf<StackApiKeyOutputs> {}
-
 /** An API key of a stack's hosted Grafana. Its `key` output is a secret. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
-export class StackApiKey extends GrafanaResource {
-  constructor(name: string, args: StackApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(stackApiKey, name, args, opts);
-  }
-}
+export class StackApiKey extends resourceClass<StackApiKeyArgs, StackApiKeyOutputs>(stackApiKey) {}

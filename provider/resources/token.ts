@@ -22,9 +22,8 @@ import {
   createWithRecovery,
   defineResource,
   deleteAndMakeAgain,
-  GrafanaResource,
   norms,
-  type OutputsOf,
+  resourceClass,
 } from "./toolkit";
 
 export interface TokenArgs {
@@ -80,18 +79,18 @@ function toOutputs(t: TokenResponse, region: string, secret: string): TokenOutpu
     accessPolicyId: t.accessPolicyId,
     name: t.name,
     displayName: t.displayName ?? t.name,
-    expiresAt: t.expiresAt ?? undefined,
+    expiresAt: t.expiresAt,
     token: secret,
     tokenId: t.id,
-    createdAt: t.createdAt ?? undefined,
-    updatedAt: t.updatedAt ?? undefined,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
   });
 }
 
 export const token = defineResource({
   kind: "Token",
   noun: "token",
-  label: (p) => String(p["name"]),
+  label: "name",
   inputs: tokenInputs,
   outputs: tokenOutputs,
   derived: { displayName: "name" },
@@ -174,13 +173,5 @@ export const token = defineResource({
   },
 });
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- the outputs are set by the engine, not by the class: this interface gives each its type, from the outputs schema
-export interface Token extends OutputsOf<TokenOutputs> {}
-
 /** An access-policy token. Its `token` output is a secret. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
-export class Token extends GrafanaResource {
-  constructor(name: string, args: TokenArgs, opts?: pulumi.CustomResourceOptions) {
-    super(token, name, args, opts);
-  }
-}
+export class Token extends resourceClass<TokenArgs, TokenOutputs>(token) {}

@@ -36,8 +36,8 @@ export interface ResourceSpec<
   kind: K;
   /** What messages call one object: "access policy". */
   noun: string;
-  /** How messages name one object (its name, its slug), from its inputs or outputs. */
-  label: (props: Props, id: string) => string;
+  /** The input that names one object in messages (its name, its slug); the id if it is absent. */
+  label: keyof z.output<S> & string;
   /** The input schema (a strict object): rules with their messages, and every default. */
   inputs: S;
   /** Every output with its type; the inputs among them are what `read` hands back as inputs. */
@@ -129,7 +129,8 @@ export function defineResource<
   const defaults = schemaDefaults(spec.inputs);
   const naturalKey = spec.naturalKey ?? [];
   const inputKeys = new Set(Object.keys(spec.inputs.shape));
-  const { hooks = {}, noun, label } = spec;
+  const { hooks = {}, noun } = spec;
+  const label = (props: Props, id: string) => String(props[spec.label] ?? id);
   const update = spec.update;
   if (!update) {
     const inPlace = keysOf(spec.rules).filter((f) => !spec.rules[f]?.replace);

@@ -85,11 +85,31 @@ export interface Recovery<T> extends Naming {
   resolve(e: unknown, unresolved: Unresolved, s: AttemptState, where: string): Promise<Step<T>>;
 }
 
+/** What a strategy looks for, when, and how messages name it. */
+interface Target extends Naming {
+  look: Look;
+  /** Whether an error says the natural key is taken (default: any 409). */
+  taken?: (e: unknown) => boolean;
+}
+
+/** What every strategy carries besides its `resolve`. */
+function common(strategy: string, o: Target) {
+  const { what, sameKey, fix, look } = o;
+  return { strategy, look, what, sameKey, fix, taken: o.taken ?? isConflictError };
+}
+
 /** The attempt whose outcome is unknown, as messages name it. */
 const attemptOf = (look: Look) => (look === "at once" ? "the create" : "an earlier attempt");
 
+/** Looking at once, the object found was there before the attempt: not ours to take or delete. */
+const existedBefore = (e: unknown, where: string, u: Unresolved, n: Naming) =>
+  withContext(
+    e,
+    `${where}: ${unknownOutcome(u.cause, "the create")}, and a ${n.what} ${n.sameKey} already existed before`,
+  );
+
 /** Runs a look-up after an unknown outcome; if it fails too, says that the object may exist. */
-async function lookFor<F>(where: string, n: Naming & { look: Look }, u: Unresolved, find: () => Promise<F>) {
+async function lookFor<F>(where: string, n: Target, u: Unresolved, find: () => Promise<F>) {
   try {
     return await find();
   } catch (lookup) {
@@ -108,30 +128,20 @@ async function lookFor<F>(where: string, n: Naming & { look: Look }, u: Unresolv
  * it is left to the resource's own conflict handling (e.g. `adoptExisting`).
  */
 export function adoptWhatThisAttemptMade<T, F>(
-  o: Naming & {
-    look: Look;
+  o: Target & {
     find: () => Promise<F | undefined>;
     createdAt: (found: F) => string | null | undefined;
     take: (found: F) => Promise<T>;
-    taken?: (e: unknown) => boolean;
   },
 ): Recovery<T> {
   return {
-    strategy: "adopt what this attempt made",
-    look: o.look,
-    what: o.what,
-    sameKey: o.sameKey,
-    fix: o.fix,
-    taken: o.taken ?? isConflictError,
+    ...common("adopt what this attempt made", o),
     async resolve(e, u, _s, where) {
       const found = await lookFor(where, o, u, o.find);
       if (found === undefined) return o.look === "at once" ? "again" : undefined;
       if (madeSince(o.createdAt(found), u.startedAt)) return { done: await o.take(found) };
       if (o.look === "on conflict") return undefined;
-      throw withContext(
-        e,
-        `${where}: ${unknownOutcome(u.cause, "the create")}, and a ${o.what} ${o.sameKey} already existed before`,
-      );
+      throw existedBefore(e, where, u, o);
     },
   };
 }
@@ -142,32 +152,20 @@ export function adoptWhatThisAttemptMade<T, F>(
  * holds the natural key after the unknown outcome counts as made by it.
  */
 export function deleteAndMakeAgain<F>(
-  o: Naming & {
-    look: Look;
+  o: Target & {
     find: () => Promise<F[]>;
     createdAt?: (found: F) => string | null | undefined;
     remove: (found: F) => Promise<void>;
     /** How a message names one found object, e.g. "id 12". */
     describe?: (found: F) => string;
-    taken?: (e: unknown) => boolean;
   },
 ): Recovery<never> {
   return {
-    strategy: "delete and make again",
-    look: o.look,
-    what: o.what,
-    sameKey: o.sameKey,
-    fix: o.fix,
-    taken: o.taken ?? isConflictError,
+    ...common("delete and make again", o),
     async resolve(e, u, s, where) {
       const found = await lookFor(where, o, u, o.find);
       const ours = found.filter((f) => !o.createdAt || madeSince(o.createdAt(f), u.startedAt));
-      if (o.look === "at once" && ours.length < found.length) {
-        throw withContext(
-          e,
-          `${where}: ${unknownOutcome(u.cause, "the create")}, and a ${o.what} ${o.sameKey} already existed before`,
-        );
-      }
+      if (o.look === "at once" && ours.length < found.length) throw existedBefore(e, where, u, o);
       if (ours.length === 0) return o.look === "at once" ? "again" : undefined;
       for (const f of ours) {
         const named = o.describe ? ` (${o.describe(f)})` : "";

@@ -1,14 +1,13 @@
 /**
- * The base class of every resource: the constructor work all of them share (the serialized
- * provider stub, the output names, secret outputs, the type token, outputs taken from the id).
- * Each resource class declares its outputs by merging an interface with it:
+ * The resource classes: one base class does the constructor work every resource shares (the
+ * serialized provider stub, the output names, secret outputs, the type token, outputs taken from
+ * the id), and `resourceClass` makes the class of one definition, typed by its Args and outputs:
  *
- *     export interface Token extends OutputsOf<TokenOutputs> {}
- *     export class Token extends GrafanaResource { ... }
+ *     export class Token extends resourceClass<TokenArgs, TokenOutputs>(token) {}
  */
 import * as pulumi from "@pulumi/pulumi";
 import { providerStub } from "../stub";
-import type { ClassSpec } from "./define";
+import type { ClassSpec, ResourceDefinition } from "./define";
 
 /** The declared outputs of a resource class: every output, as a `pulumi.Output` of its type. */
 export type OutputsOf<O> = { readonly [K in keyof O]-?: pulumi.Output<O[K]> };
@@ -41,4 +40,28 @@ export abstract class GrafanaResource extends pulumi.dynamic.Resource {
     );
     for (const [output, fromId] of spec.idOutputs) Reflect.set(this, output, this.id.apply(fromId));
   }
+}
+
+/** The constructor of a resource class: instances hold every output of `O`. */
+export type ResourceClass<Args, O> = new (
+  name: string,
+  args: Args,
+  opts?: pulumi.CustomResourceOptions,
+) => GrafanaResource & OutputsOf<O>;
+
+/**
+ * The base of the public class of `definition`, whose constructor takes `Args`. The engine sets
+ * the outputs on each instance (their names are registered by withOutputs); TypeScript cannot add
+ * members from a mapped type to a class, so this signature states them, and the implementation's
+ * own signature (without them) is what TypeScript checks the class against.
+ */
+export function resourceClass<Args extends object, O>(
+  definition: ResourceDefinition<string, O>,
+): ResourceClass<Args, O>;
+export function resourceClass(definition: ClassSpec): ResourceClass<object, unknown> {
+  return class Resource extends GrafanaResource {
+    constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {
+      super(definition, name, args, opts);
+    }
+  };
 }

@@ -1,13 +1,17 @@
 /** Small helpers the resource modules share. */
 
-/** Drops undefined values, so optional properties stay absent under exactOptionalPropertyTypes. */
-export type Compact<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
-  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+/**
+ * Drops undefined and null values, so optional properties stay absent under
+ * exactOptionalPropertyTypes (the API writes null for what it does not have).
+ */
+export type Compact<T> = { [K in keyof T as [Extract<T[K], Absent>] extends [never] ? K : never]: T[K] } & {
+  [K in keyof T as [Extract<T[K], Absent>] extends [never] ? never : K]?: Exclude<T[K], Absent>;
 };
+type Absent = undefined | null;
 
 export function compact<T extends object>(o: T): Compact<T> {
   // The filter is what makes the type true; TypeScript cannot follow it.
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Compact<T>;
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as Compact<T>;
 }
 
 /** The own keys of `o`, typed as its keys: `k in o` holds for each at run time. */
