@@ -136,7 +136,7 @@ export function defineResource<
     const inPlace = keysOf(spec.rules).filter((f) => !spec.rules[f]?.replace);
     if (inPlace.length > 0) {
       throw new Error(
-        `${spec.kind}: without update, every field rule must replace (${inPlace.join(", ")} does not)`,
+        `${spec.kind}: without update, every field rule must replace; these do not: ${inPlace.join(", ")}`,
       );
     }
   }
