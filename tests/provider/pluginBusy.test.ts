@@ -1,5 +1,5 @@
 /**
- * The plugin API's 409 "operation in progress" (real-api-behaviour.md "Plugins"): retried with
+ * The plugin API's 409 "operation in progress" while the stack is busy: retried with
  * backoff within the retry budget, then given up with a clear message; other 409s are not retried.
  */
 import { pluginInstallation } from "../../provider/resources/pluginInstallation";

@@ -74,6 +74,8 @@ describe("Stack provider against the emulator", () => {
 
   test("a stack that is not ready in time is recorded, not orphaned", async () => {
     const slow = await useEmulator({ readinessDelayMs: 60_000 });
+    // The readiness polls wait on the provider's clock, which moves the slow emulator's clock.
+    slow.skipWaits();
     try {
       const err = await rejection(
         provider.create(await checked({ slug: "slowstack", readinessTimeoutSeconds: 1 })),
@@ -84,6 +86,7 @@ describe("Stack provider against the emulator", () => {
       expect(pf.properties["slug"]).toBe("slowstack");
       expect(pf.message).toContain("did not become ready within 1 s");
     } finally {
+      await slow.reset();
       await slow.close();
       await useEmulatorEnvBack();
     }

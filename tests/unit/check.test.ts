@@ -1,7 +1,7 @@
 /**
  * `check` of Stack, AccessPolicy and Token: every field rule with the property it names and the
- * rule in its reason (issue 4 "For every resource"), defaults in the returned inputs, and preview's
- * unknown values (DESIGN.md rule 6). No network: `check` never calls the API.
+ * rule in its reason, defaults in the returned inputs, and preview's unknown values (which reach
+ * `check` as a sentinel string and are validated once known). No network: `check` never calls the API.
  */
 import {
   accessPolicyProvider,
@@ -96,7 +96,7 @@ describe("valid inputs pass", () => {
 
 describe("each rule fails with its property and a reason naming the rule", () => {
   test.each<[string, Kind, Props, string, RegExp]>([
-    // Stack: slug (real-api-behaviour.md "Stacks": ^[a-z][a-z0-9]{0,28}$)
+    // Stack: slug (the API accepts ^[a-z][a-z0-9]{0,28}$)
     ["stack slug with a hyphen", "Stack", { slug: "my-stack" }, "slug", SLUG],
     ["stack slug with uppercase", "Stack", { slug: "MyStack" }, "slug", SLUG],
     ["stack slug with a leading digit", "Stack", { slug: "1stack" }, "slug", SLUG],
@@ -184,7 +184,7 @@ describe("each rule fails with its property and a reason naming the rule", () =>
       "deletionProtection",
       /is not a known property/,
     ],
-    // AccessPolicy (real-api-behaviour.md "Access policies")
+    // AccessPolicy
     ["policy region missing", "AccessPolicy", without(policy, "region"), "region", /is required|region slug/],
     ["policy name uppercase", "AccessPolicy", { ...policy, name: "Metrics-reader" }, "name", NAME],
     ["policy name with a space", "AccessPolicy", { ...policy, name: "metrics reader" }, "name", NAME],
@@ -307,7 +307,7 @@ describe("each rule fails with its property and a reason naming the rule", () =>
       "displayname",
       /not a known property/,
     ],
-    // Token (real-api-behaviour.md "Tokens")
+    // Token
     ["token region missing", "Token", without(token, "region"), "region", /is required|region slug/],
     ["token name uppercase", "Token", { ...token, name: "CI-token" }, "name", NAME],
     ["token name with a space", "Token", { ...token, name: "ci token" }, "name", NAME],

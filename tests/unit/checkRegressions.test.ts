@@ -1,4 +1,4 @@
-/** Regressions: each case failed against an earlier provider version (bugs A-D of the check review). */
+/** Regressions: each case (A-D) failed against an earlier version of `check`. */
 import {
   accessPolicyProvider,
   LABEL,
