@@ -1,5 +1,5 @@
 /**
- * Endpoint and credential resolution, at call time only (DESIGN.md "Credentials and endpoint"):
+ * Endpoint and credential resolution, at call time only:
  * Pulumi config `grafana-cloud:accessPolicyToken` / `grafana-cloud:url` (handed to the dynamic
  * provider's `configure`), else `GRAFANA_CLOUD_ACCESS_POLICY_TOKEN` / `GRAFANA_CLOUD_API_URL`.
  * Nothing here is captured when a provider is serialized.

@@ -8,7 +8,7 @@ import { listAccessPolicies, type AccessPolicyResponse } from "./api/accessPolic
 import { listPluginInstallations, type PluginInstallationResponse } from "./api/plugins";
 import { getStack as fetchStack, listRegions, type Region, type StackResponse } from "./api/stacks";
 import { getClient } from "./config";
-import { withContext } from "./resources/framework";
+import { withContext } from "./client/context";
 
 export type StackInfo = StackResponse;
 export type StackRegion = Region;
@@ -17,8 +17,8 @@ export type PluginInstallationInfo = PluginInstallationResponse;
 
 /**
  * The stack with this slug (or numeric id), as `GET /api/instances/{slug}` answers it. A deleted
- * stack may still be returned for a while with `status: "deleted"` (real-api-behaviour.md
- * "Stacks"); an unknown one throws `NotFoundError`.
+ * stack is still returned for a while, with `status: "deleted"`; an unknown one throws
+ * `NotFoundError`.
  */
 export async function getStack(args: { slug: string }): Promise<StackInfo> {
   try {
@@ -55,8 +55,8 @@ export async function getAccessPolicies(args: {
       args.region,
       args.name === undefined ? {} : { name: args.name },
     );
-    // The API filters by exact name (real-api-behaviour.md "Access policies"); filtering again
-    // keeps that promise even against a service that ignored the filter.
+    // The API filters by exact name; filtering again keeps that promise even against a service
+    // that ignored the filter.
     return args.name === undefined ? found : found.filter((p) => p.name === args.name);
   } catch (e) {
     throw withContext(e, what);

@@ -1,8 +1,8 @@
 /**
- * AccessPolicy: a Grafana Cloud access policy (cloud-api.md "Access policies and tokens").
- * Replaced when `region` or `name` changes; everything else is updated in place.
+ * AccessPolicy: a Grafana Cloud access policy. Replaced when `region` or `name` changes; everything
+ * else is updated in place.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   createAccessPolicy,
@@ -11,27 +11,22 @@ import {
   listAccessPolicies,
   updateAccessPolicy,
   type AccessPolicyResponse,
-  type RealmBody,
 } from "../api/accessPolicies";
-import { getClient } from "../config";
-import { isConflictError, isNotFoundError, isOutcomeUnknown } from "../client/errors";
-import {
-  checkResult,
-  compact,
-  diffFields,
-  diffResult,
-  norms,
-  validate,
-  withContext,
-  type FieldRule,
-  withOutputs,
-  parseInputs,
-  madeSince,
-  afterLostResponse,
-  idOutput,
-} from "./framework";
+import { withContext } from "../client/context";
+import { isConflictError } from "../client/errors";
+import type { ApiClient } from "../client/http";
 import { regionRule } from "./rules";
-import { providerStub } from "./stub";
+import {
+  adoptWhatThisAttemptMade,
+  compact,
+  createWithRecovery,
+  defineResource,
+  listOf,
+  norms,
+  resourceClass,
+  propOf,
+  type Resolved,
+} from "./toolkit";
 
 export interface LabelPolicyArgs {
   /** Label selector, e.g. `{env!="dev"}`. */
@@ -97,7 +92,7 @@ export const accessPolicyInputs = z.strictObject({
     .min(1, "must list at least one realm"),
   conditions: z
     .strictObject({
-      // `{}` and `[]` both clear the subnets (cloud-api.md "Update an access policy").
+      // `{}` and `[]` both clear the subnets in an update.
       allowedSubnets: z
         .array(
           z.union([z.cidrv4(), z.cidrv6()], {
@@ -112,47 +107,35 @@ export const accessPolicyInputs = z.strictObject({
 });
 export type AccessPolicyInputs = z.output<typeof accessPolicyInputs>;
 
-export interface AccessPolicyOutputs extends AccessPolicyInputs {
-  displayName: string;
-  policyId: string;
-  orgId: string;
-  createdAt?: string;
-  updatedAt?: string;
-}
+export const accessPolicyOutputs = accessPolicyInputs.extend({
+  displayName: z.string(),
+  /** As the API holds them: its realm types and status are not narrowed to the ones we send. */
+  realms: z.array(
+    z.object({
+      type: z.string(),
+      identifier: z.string(),
+      labelPolicies: z.array(z.object({ selector: z.string() })).optional(),
+    }),
+  ),
+  status: z.string(),
+  /** The policy id (a UUID), also the resource id. */
+  policyId: z.string(),
+  orgId: z.string(),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+});
+export type AccessPolicyOutputs = z.output<typeof accessPolicyOutputs>;
 
-const normRealm = (r: unknown) => {
-  const realm = (r ?? {}) as {
-    type?: string;
-    identifier?: unknown;
-    labelPolicies?: { selector?: string }[] | null;
-  };
-  return {
-    type: realm.type,
-    identifier: String(realm.identifier),
-    labelPolicies: [...new Set((realm.labelPolicies ?? []).map((l) => l.selector))].sort(),
-  };
-};
+type Inputs = Resolved<AccessPolicyInputs, "displayName">;
 
-export const accessPolicyRules: Record<string, FieldRule> = {
-  region: { replace: true },
-  name: { replace: true },
-  displayName: {},
-  scopes: { norm: norms.set() },
-  realms: { norm: norms.set(normRealm) },
-  conditions: { norm: (c) => norms.set()((c as { allowedSubnets?: string[] } | undefined)?.allowedSubnets) },
-  status: { norm: norms.withDefault("active") },
-};
+/** A realm compared as its type, identifier and set of selectors. */
+const normRealm = (r: unknown) => ({
+  type: propOf(r, "type"),
+  identifier: String(propOf(r, "identifier")),
+  labelPolicies: [...new Set(listOf(propOf(r, "labelPolicies")).map((l) => propOf(l, "selector")))].sort(),
+});
 
-function defaults(raw: Record<string, unknown>): Record<string, unknown> {
-  return {
-    status: "active",
-    adoptExisting: false,
-    ...raw,
-    ...(raw["displayName"] === undefined && raw["name"] !== undefined ? { displayName: raw["name"] } : {}),
-  };
-}
-
-function realmsBody(realms: AccessPolicyInputs["realms"]): RealmBody[] {
+function realmsBody(realms: AccessPolicyInputs["realms"]) {
   return realms.map((r) =>
     compact({
       type: r.type,
@@ -171,7 +154,7 @@ function toOutputs(p: AccessPolicyResponse, region: string, adoptExisting: boole
     scopes: p.scopes,
     realms: p.realms.map((r) =>
       compact({
-        type: r.type as "org" | "stack",
+        type: r.type,
         identifier: r.identifier,
         labelPolicies:
           r.labelPolicies && r.labelPolicies.length > 0
@@ -180,18 +163,18 @@ function toOutputs(p: AccessPolicyResponse, region: string, adoptExisting: boole
       }),
     ),
     conditions: subnets.length > 0 ? { allowedSubnets: subnets } : undefined,
-    status: (p.status ?? "active") as "active" | "inactive",
+    status: p.status ?? "active",
     adoptExisting,
     policyId: p.id,
     orgId: p.orgId,
-    createdAt: p.createdAt ?? undefined,
-    updatedAt: p.updatedAt ?? undefined,
-  }) as AccessPolicyOutputs;
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  });
 }
 
-function updateBody(i: AccessPolicyInputs) {
+function updateBody(i: Inputs) {
   return compact({
-    displayName: i.displayName ?? i.name,
+    displayName: i.displayName,
     scopes: i.scopes,
     realms: realmsBody(i.realms),
     conditions:
@@ -202,153 +185,100 @@ function updateBody(i: AccessPolicyInputs) {
   });
 }
 
-async function findByName(region: string, name: string): Promise<AccessPolicyResponse | undefined> {
-  const found = await listAccessPolicies(getClient(), region, { name });
+/** A new policy is active; any other status is set by an update right after. */
+async function withStatus(client: ApiClient, p: AccessPolicyResponse, inputs: Inputs) {
+  return inputs.status === "active" ? p : updateAccessPolicy(client, inputs.region, p.id, updateBody(inputs));
+}
+
+async function findByName(client: ApiClient, region: string, name: string) {
+  const found = await listAccessPolicies(client, region, { name });
   return found.find((p) => p.name === name);
 }
 
-export const accessPolicyProvider = {
-  async check(
-    _olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.CheckResult> {
-    return checkResult(validate(accessPolicyInputs, news, defaults));
+export const accessPolicy = defineResource({
+  kind: "AccessPolicy",
+  noun: "access policy",
+  label: "name",
+  inputs: accessPolicyInputs,
+  outputs: accessPolicyOutputs,
+  derived: { displayName: "name" },
+  rules: {
+    region: { replace: true },
+    name: { replace: true },
+    displayName: {},
+    scopes: { norm: norms.set() },
+    realms: { norm: norms.set(normRealm) },
+    conditions: { norm: (c) => norms.set()(propOf(c, "allowedSubnets")) },
+    status: {},
   },
+  // Names are unique per org and region.
+  naturalKey: ["region", "name"],
+  idOutputs: { policyId: (id) => id },
 
-  async diff(
-    _id: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.DiffResult> {
-    return diffResult(diffFields(accessPolicyRules, olds, news));
-  },
-
-  async create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const inputs = parseInputs(accessPolicyInputs, raw);
-    const client = getClient();
-    const where = `creating access policy "${inputs.name}" in region ${inputs.region}`;
-    const body = compact({
-      name: inputs.name,
-      displayName: inputs.displayName ?? inputs.name,
-      scopes: inputs.scopes,
-      realms: realmsBody(inputs.realms),
-      conditions:
-        inputs.conditions && inputs.conditions.allowedSubnets.length > 0 ? inputs.conditions : undefined,
-    });
-    for (let attempt = 1; ; attempt++) {
-      const startedAt = Date.now();
-      try {
-        let p = await createAccessPolicy(client, inputs.region, body);
-        if (inputs.status !== "active")
-          p = await updateAccessPolicy(client, inputs.region, p.id, updateBody(inputs));
-        return { id: p.id, outs: toOutputs(p, inputs.region, inputs.adoptExisting) };
-      } catch (e) {
-        if (isConflictError(e)) {
-          const existing = inputs.adoptExisting ? await findByName(inputs.region, inputs.name) : undefined;
-          if (existing) {
-            const p = await updateAccessPolicy(client, inputs.region, existing.id, updateBody(inputs));
-            return { id: p.id, outs: toOutputs(p, inputs.region, inputs.adoptExisting) };
-          }
-          throw withContext(
-            e,
-            `${where}: an access policy with this name already exists in this org and region (perhaps made by ` +
-              `an interrupted run). Set adoptExisting: true to take it over, or choose another name`,
-          );
-        }
-        if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
-        // The response was lost: the policy may exist. Names are unique per org and region, so
-        // a policy of this name made since this attempt began is ours.
-        const found = await afterLostResponse(where, "access policy", "set adoptExisting: true", () =>
-          findByName(inputs.region, inputs.name),
+  async create(inputs, { client }) {
+    const { region, name } = inputs;
+    const where = `creating access policy "${name}" in region ${region}`;
+    const p = await createWithRecovery({
+      where,
+      attempts: 3,
+      make: async () => {
+        const made = await createAccessPolicy(
+          client,
+          region,
+          compact({
+            name,
+            displayName: inputs.displayName,
+            scopes: inputs.scopes,
+            realms: realmsBody(inputs.realms),
+            conditions:
+              inputs.conditions && inputs.conditions.allowedSubnets.length > 0
+                ? inputs.conditions
+                : undefined,
+          }),
         );
-        if (found) {
-          if (!madeSince(found.createdAt, startedAt)) {
-            throw withContext(
-              e,
-              `${where}: the response was lost and a policy of this name already existed before`,
-            );
-          }
-          let p = found;
-          if (inputs.status !== "active")
-            p = await updateAccessPolicy(client, inputs.region, p.id, updateBody(inputs));
-          return { id: p.id, outs: toOutputs(p, inputs.region, inputs.adoptExisting) };
-        }
-      }
-    }
+        return withStatus(client, made, inputs);
+      },
+      recovery: adoptWhatThisAttemptMade({
+        look: "at once",
+        what: "access policy",
+        sameKey: "of this name",
+        fix: "set adoptExisting: true",
+        find: () => findByName(client, region, name),
+        createdAt: (found) => found.createdAt,
+        take: (found) => withStatus(client, found, inputs),
+      }),
+      async onFailure(e) {
+        if (!isConflictError(e)) return undefined;
+        const existing = inputs.adoptExisting ? await findByName(client, region, name) : undefined;
+        if (existing)
+          return { done: await updateAccessPolicy(client, region, existing.id, updateBody(inputs)) };
+        throw withContext(
+          e,
+          `${where}: an access policy with this name already exists in this org and region (perhaps made by ` +
+            `an interrupted run). Set adoptExisting: true to take it over, or choose another name`,
+        );
+      },
+    });
+    return { id: p.id, outs: toOutputs(p, region, inputs.adoptExisting) };
   },
 
-  async read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
+  async read(id, props, { client }) {
     const region = String(props["region"]);
-    try {
-      const p = await getAccessPolicy(getClient(), region, id);
-      const outs = toOutputs(p, region, Boolean(props["adoptExisting"]));
-      const { policyId: _a, orgId: _b, createdAt: _c, updatedAt: _d, ...inputs } = outs;
-      return { id, props: outs, inputs };
-    } catch (e) {
-      if (isNotFoundError(e)) return {};
-      throw withContext(e, `reading access policy ${id}`);
-    }
+    return toOutputs(await getAccessPolicy(client, region, id), region, Boolean(props["adoptExisting"]));
   },
 
-  async update(
-    id: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.UpdateResult> {
-    const inputs = parseInputs(accessPolicyInputs, news);
-    try {
-      const p = await updateAccessPolicy(getClient(), inputs.region, id, updateBody(inputs));
-      return { outs: toOutputs(p, inputs.region, inputs.adoptExisting) };
-    } catch (e) {
-      throw withContext(e, `updating access policy "${String(olds["name"])}" (${id})`);
-    }
+  async update(id, _olds, inputs, { client }) {
+    return toOutputs(
+      await updateAccessPolicy(client, inputs.region, id, updateBody(inputs)),
+      inputs.region,
+      inputs.adoptExisting,
+    );
   },
 
-  async delete(id: string, props: Record<string, unknown>): Promise<void> {
-    try {
-      await deleteAccessPolicy(getClient(), String(props["region"]), id);
-    } catch (e) {
-      if (isNotFoundError(e)) return;
-      throw withContext(e, `deleting access policy "${String(props["name"])}" (${id})`);
-    }
+  async delete(id, props, { client }) {
+    await deleteAccessPolicy(client, String(props["region"]), id);
   },
-};
+});
 
 /** A Grafana Cloud access policy. */
-export class AccessPolicy extends pulumi.dynamic.Resource {
-  declare readonly region: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
-  declare readonly displayName: pulumi.Output<string>;
-  declare readonly scopes: pulumi.Output<string[]>;
-  declare readonly realms: pulumi.Output<
-    { type: string; identifier: string; labelPolicies?: { selector: string }[] }[]
-  >;
-  declare readonly conditions: pulumi.Output<{ allowedSubnets: string[] } | undefined>;
-  declare readonly status: pulumi.Output<string>;
-  declare readonly adoptExisting: pulumi.Output<boolean>;
-  declare readonly policyId: pulumi.Output<string>;
-  declare readonly orgId: pulumi.Output<string>;
-  declare readonly createdAt: pulumi.Output<string>;
-  declare readonly updatedAt: pulumi.Output<string>;
-
-  constructor(name: string, args: AccessPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerStub("AccessPolicy"),
-      name,
-      withOutputs(args, [
-        "displayName",
-        "status",
-        "conditions",
-        "adoptExisting",
-        "policyId",
-        "orgId",
-        "createdAt",
-        "updatedAt",
-      ]),
-      opts,
-      "grafana-cloud",
-      "AccessPolicy",
-    ); // See idOutput: keeps dependents known while an update is previewed.
-    (this as { policyId: pulumi.Output<string> }).policyId = idOutput(this, (id) => id);
-  }
-}
+export class AccessPolicy extends resourceClass<AccessPolicyArgs, AccessPolicyOutputs>(accessPolicy) {}

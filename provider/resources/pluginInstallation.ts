@@ -1,14 +1,14 @@
 /**
- * PluginInstallation: a plugin installed on a stack (grafana-cloud-api.md "Grafana plugins").
- * `stackSlug` and `plugin` replace; `version` is updated in place with
- * `POST /api/instances/{stack}/plugins/{plugin}` (the Terraform provider replaces the plugin).
+ * PluginInstallation: a plugin installed on a stack. `stackSlug` and `plugin` replace; `version`
+ * is updated in place with `POST /api/instances/{stack}/plugins/{plugin}` (the Terraform provider
+ * replaces the plugin).
  *
  * `latest` means "whatever is newest when installed": a newer catalog release is not drift (the
- * Terraform provider reinstalls on every release, real-api-behaviour.md last section); the outputs
- * `installedVersion` and `latestVersion` show the gap. A pinned version that differs from the
- * installed one is drift, corrected in place by the next `up`.
+ * Terraform provider reinstalls on every release); the outputs `installedVersion` and
+ * `latestVersion` show the gap. A pinned version that differs from the installed one is drift,
+ * corrected in place by the next `up`.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   getPluginInstallation,
@@ -19,23 +19,17 @@ import {
   type PluginInstallationResponse,
 } from "../api/plugins";
 import { getStack, isGoneStatus } from "../api/stacks";
-import { isConflictError, isNotFoundError, isOutcomeUnknown } from "../client/errors";
+import { withContext } from "../client/context";
+import { isConflictError, isNotFoundError } from "../client/errors";
 import type { ApiClient } from "../client/http";
-import { getClient } from "../config";
-import {
-  checkResult,
-  diffFields,
-  diffResult,
-  isUnknown,
-  validate,
-  withContext,
-  withOutputs,
-  type FieldRule,
-  parseInputs,
-  madeSince,
-} from "./framework";
 import { slugRule } from "./rules";
-import { providerStub } from "./stub";
+import {
+  adoptWhatThisAttemptMade,
+  createWithRecovery,
+  defineResource,
+  resourceClass,
+  type Props,
+} from "./toolkit";
 
 export interface PluginInstallationArgs {
   /** Slug of the stack to install on. Changing it replaces the installation. */
@@ -66,41 +60,24 @@ export const pluginInstallationInputs = z.strictObject({
 });
 export type PluginInstallationInputs = z.output<typeof pluginInstallationInputs>;
 
-export interface PluginInstallationOutputs extends PluginInstallationInputs {
+export const pluginInstallationOutputs = pluginInstallationInputs.extend({
   /** The concrete installed version. */
-  installedVersion: string;
+  installedVersion: z.string(),
   /** The catalog's newest version when last read. */
-  latestVersion: string;
-  pluginName: string;
-  installationId: number;
-}
-
-const OUTPUT_NAMES = [
-  "version",
-  "adoptExisting",
-  "installedVersion",
-  "latestVersion",
-  "pluginName",
-  "installationId",
-];
-
-/** `version` is compared by `versionChanged`, not by a plain rule. */
-export const pluginInstallationRules: Record<string, FieldRule> = {
-  stackSlug: { replace: true },
-  plugin: { replace: true },
-};
+  latestVersion: z.string(),
+  pluginName: z.string(),
+  installationId: z.number(),
+});
+export type PluginInstallationOutputs = z.output<typeof pluginInstallationOutputs>;
 
 /**
  * `latest` stays `latest` whatever the catalog publishes; a switch between `latest` and a pinned
  * version is a change; a pinned version is a change when it differs from the stored one or from
  * the installed one (drift that a refresh recorded).
  */
-export function versionChanged(olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
-  const n = news["version"] ?? LATEST;
-  if (isUnknown(n)) return true;
-  const o = olds["version"] ?? LATEST;
-  if (n === LATEST) return o !== LATEST;
-  return n !== o || n !== olds["installedVersion"];
+export function versionChanged(old: unknown, next: unknown, olds: Props): boolean {
+  if (next === LATEST) return old !== LATEST;
+  return next !== old || next !== olds["installedVersion"];
 }
 
 /** `stackSlug/plugin`, the resource id. */
@@ -116,10 +93,7 @@ function toOutputs(
   inputs: PluginInstallationInputs,
 ): PluginInstallationOutputs {
   return {
-    stackSlug: inputs.stackSlug,
-    plugin: inputs.plugin,
-    version: inputs.version,
-    adoptExisting: inputs.adoptExisting,
+    ...inputs,
     installedVersion: p.version,
     latestVersion: p.latestVersion ?? p.version,
     pluginName: p.pluginName ?? p.pluginSlug,
@@ -134,20 +108,13 @@ function needsVersionChange(p: PluginInstallationResponse, version: string): boo
 }
 
 /** Brings an existing installation to the declared version. */
-async function converge(
-  client: ApiClient,
-  p: PluginInstallationResponse,
-  inputs: PluginInstallationInputs,
-): Promise<PluginInstallationResponse> {
+async function converge(client: ApiClient, p: PluginInstallationResponse, inputs: PluginInstallationInputs) {
   if (!needsVersionChange(p, inputs.version)) return p;
   return updatePluginVersion(client, inputs.stackSlug, inputs.plugin, inputs.version);
 }
 
-async function findInstallation(
-  client: ApiClient,
-  stackSlug: string,
-  plugin: string,
-): Promise<PluginInstallationResponse | undefined> {
+/** The installation, or undefined when the plugin (or the stack) is not there. */
+async function findInstallation(client: ApiClient, stackSlug: string, plugin: string) {
   try {
     return await getPluginInstallation(client, stackSlug, plugin);
   } catch (e) {
@@ -156,15 +123,15 @@ async function findInstallation(
   }
 }
 
+/** Every plugin call may meet the stack busy; the client retried it until its budget ran out. */
+const explainBusy = (e: unknown) =>
+  isConflictError(e) && isOperationInProgress(409, e.apiMessage)
+    ? "another operation was still in progress on the stack when the retry budget ran out; run `pulumi up` again later"
+    : undefined;
+
 function busyHint(e: unknown, where: string): unknown {
-  if (isConflictError(e) && isOperationInProgress(409, e.apiMessage)) {
-    return withContext(
-      e,
-      `${where}: another operation was still in progress on the stack when the retry budget ran out; ` +
-        `run \`pulumi up\` again later`,
-    );
-  }
-  return withContext(e, where);
+  const hint = explainBusy(e);
+  return withContext(e, hint ? `${where}: ${hint}` : where);
 }
 
 /** A 404 on install: say whether the stack or the plugin (or its version) is unknown. */
@@ -184,113 +151,92 @@ async function notFoundHint(client: ApiClient, e: unknown, inputs: PluginInstall
   return withContext(e, `${where}: ${what}; check the plugin id at https://grafana.com/grafana/plugins`);
 }
 
-export const pluginInstallationProvider = {
-  async check(
-    _olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.CheckResult> {
-    return checkResult(
-      validate(pluginInstallationInputs, news, (raw) => ({ version: LATEST, adoptExisting: false, ...raw })),
-    );
+/** Installing an installed plugin: 409, but not the 409 of a busy stack or of a bad argument. */
+const alreadyInstalled = (e: unknown) =>
+  isConflictError(e) && e.code !== "InvalidArgument" && !isOperationInProgress(409, e.apiMessage);
+
+export const pluginInstallation = defineResource({
+  kind: "PluginInstallation",
+  noun: "plugin installation",
+  label: "plugin",
+  inputs: pluginInstallationInputs,
+  outputs: pluginInstallationOutputs,
+  rules: {
+    stackSlug: { replace: true },
+    plugin: { replace: true },
+    version: { changed: versionChanged },
+  },
+  naturalKey: ["stackSlug", "plugin"],
+  hooks: {
+    explain: explainBusy,
+    updating: (_id, i) => `updating plugin "${i.plugin}" on stack "${i.stackSlug}" to version ${i.version}`,
+    deleting: (id, props) => {
+      const { stackSlug, plugin } = parsePluginInstallationId(id);
+      return `uninstalling plugin "${String(props["plugin"] ?? plugin)}" from stack "${stackSlug}"`;
+    },
   },
 
-  async diff(
-    _id: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.DiffResult> {
-    const d = diffFields(pluginInstallationRules, olds, news);
-    if (versionChanged(olds, news)) d.changes.push("version");
-    return diffResult(d);
-  },
-
-  async create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const inputs = parseInputs(pluginInstallationInputs, raw);
-    const client = getClient();
-    const id = `${inputs.stackSlug}/${inputs.plugin}`;
-    const where = `installing plugin "${inputs.plugin}" (version ${inputs.version}) on stack "${inputs.stackSlug}"`;
-    const startedAt = Date.now();
-    let lostResponse = false;
-    for (let attempt = 1; ; attempt++) {
+  async create(inputs, { client }) {
+    const { stackSlug, plugin, version } = inputs;
+    const where = `installing plugin "${plugin}" (version ${version}) on stack "${stackSlug}"`;
+    const take = async (existing: PluginInstallationResponse) => {
       try {
-        const p = await installPlugin(client, inputs.stackSlug, {
-          plugin: inputs.plugin,
-          version: inputs.version,
-        });
-        return { id, outs: toOutputs(p, inputs) };
-      } catch (e) {
-        if (isNotFoundError(e)) throw await notFoundHint(client, e, inputs, where);
-        if (isConflictError(e) && e.code !== "InvalidArgument" && !isOperationInProgress(409, e.apiMessage)) {
-          // Installing an installed plugin: 409 (real-api-behaviour.md "Plugins").
-          const existing = await findInstallation(client, inputs.stackSlug, inputs.plugin);
-          const ours = existing !== undefined && lostResponse && madeSince(existing.createdAt, startedAt);
-          if (existing && (ours || inputs.adoptExisting)) {
-            try {
-              return { id, outs: toOutputs(await converge(client, existing, inputs), inputs) };
-            } catch (err) {
-              throw busyHint(err, `${where}: taking over the installed plugin`);
-            }
-          }
-          throw withContext(
-            e,
-            `${where}: the plugin is already installed on this stack (perhaps by an interrupted run). Set ` +
-              `adoptExisting: true to take it over ` +
-              `(its version is then set to the declared one), or uninstall it first`,
-          );
-        }
-        if (!isOutcomeUnknown(e) || attempt >= 3) {
-          throw busyHint(
-            e,
-            lostResponse
-              ? `${where}: the response to an earlier attempt was lost, so the plugin may be installed; if the ` +
-                  `next run reports it installed, set adoptExisting: true`
-              : where,
-          );
-        }
-        // The response was lost: the plugin may be installed. Trying again either installs it or
-        // meets the 409 "already installed", resolved above.
-        lostResponse = true;
+        return await converge(client, existing, inputs);
+      } catch (err) {
+        throw busyHint(err, `${where}: taking over the installed plugin`);
       }
-    }
+    };
+    const p = await createWithRecovery({
+      where,
+      attempts: 3,
+      make: () => installPlugin(client, stackSlug, { plugin, version }),
+      // Repeating the install either installs the plugin or meets "already installed".
+      recovery: adoptWhatThisAttemptMade({
+        look: "on conflict",
+        what: "plugin installation",
+        sameKey: "of this plugin",
+        fix: "set adoptExisting: true",
+        taken: alreadyInstalled,
+        find: () => findInstallation(client, stackSlug, plugin),
+        createdAt: (found) => found.createdAt,
+        take,
+      }),
+      async onFailure(e) {
+        if (isNotFoundError(e)) throw await notFoundHint(client, e, inputs, where);
+        if (!alreadyInstalled(e)) return undefined;
+        const existing = inputs.adoptExisting ? await findInstallation(client, stackSlug, plugin) : undefined;
+        if (existing) return { done: await take(existing) };
+        throw withContext(
+          e,
+          `${where}: the plugin is already installed on this stack (perhaps by an interrupted run). Set ` +
+            `adoptExisting: true to take it over (its version is then set to the declared one), or uninstall it first`,
+        );
+      },
+      explain: explainBusy,
+    });
+    return { id: `${stackSlug}/${plugin}`, outs: toOutputs(p, inputs) };
   },
 
-  async read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
+  async read(id, props, { client }) {
     const { stackSlug, plugin } = parsePluginInstallationId(id);
-    try {
-      // 404 when the plugin was uninstalled or the stack no longer exists: either way it is gone.
-      const p = await findInstallation(getClient(), stackSlug, plugin);
-      if (!p) return {};
-      // `latest` is kept as declared; a pinned version takes the installed one, so that refresh
-      // shows a change made behind Pulumi's back and the next `up` puts the pinned one back.
-      const declared = typeof props["version"] === "string" ? props["version"] : LATEST;
-      const inputs: PluginInstallationInputs = {
-        stackSlug,
-        plugin,
-        version: declared === LATEST ? LATEST : p.version,
-        adoptExisting: props["adoptExisting"] === true,
-      };
-      return { id, props: toOutputs(p, inputs), inputs };
-    } catch (e) {
-      throw withContext(e, `reading plugin installation ${id}`);
-    }
+    // Not found when the plugin was uninstalled or the stack no longer exists: either way it is gone.
+    const p = await findInstallation(client, stackSlug, plugin);
+    if (!p) return undefined;
+    // `latest` is kept as declared; a pinned version takes the installed one, so that refresh
+    // shows a change made behind Pulumi's back and the next `up` puts the pinned one back.
+    const declared = typeof props["version"] === "string" ? props["version"] : LATEST;
+    return toOutputs(p, {
+      stackSlug,
+      plugin,
+      version: declared === LATEST ? LATEST : p.version,
+      adoptExisting: props["adoptExisting"] === true,
+    });
   },
 
-  async update(
-    id: string,
-    _olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.UpdateResult> {
-    const inputs = parseInputs(pluginInstallationInputs, news);
-    const client = getClient();
-    const where = `updating plugin "${inputs.plugin}" on stack "${inputs.stackSlug}" to version ${inputs.version}`;
-    let current: PluginInstallationResponse | undefined;
-    try {
-      // Read first: every plugin operation keeps the stack busy for a while, so none is made
-      // when the installed version already is the declared one.
-      current = await findInstallation(client, inputs.stackSlug, inputs.plugin);
-    } catch (e) {
-      throw busyHint(e, where);
-    }
+  async update(id, _olds, inputs, { client, where }) {
+    // Read first: every plugin operation keeps the stack busy for a while, so none is made when
+    // the installed version already is the declared one.
+    const current = await findInstallation(client, inputs.stackSlug, inputs.plugin);
     if (!current) {
       throw new Error(
         `${where} (${id}): the plugin is no longer installed (removed outside Pulumi, or the stack is gone). ` +
@@ -298,50 +244,21 @@ export const pluginInstallationProvider = {
       );
     }
     try {
-      return { outs: toOutputs(await converge(client, current, inputs), inputs) };
+      return toOutputs(await converge(client, current, inputs), inputs);
     } catch (e) {
       if (isNotFoundError(e)) throw await notFoundHint(client, e, inputs, where);
-      throw busyHint(e, where);
+      throw e;
     }
   },
 
-  async delete(id: string, props: Record<string, unknown>): Promise<void> {
+  async delete(id, _props, { client }) {
     const { stackSlug, plugin } = parsePluginInstallationId(id);
-    try {
-      await uninstallPlugin(getClient(), stackSlug, plugin);
-    } catch (e) {
-      // Already uninstalled, or the stack is gone with it.
-      if (isNotFoundError(e)) return;
-      throw busyHint(
-        e,
-        `uninstalling plugin "${String(props["plugin"] ?? plugin)}" from stack "${stackSlug}"`,
-      );
-    }
+    // A 404 (already uninstalled, or the stack is gone with it) is what delete wanted.
+    await uninstallPlugin(client, stackSlug, plugin);
   },
-};
+});
 
 /** A plugin installed on a Grafana Cloud stack. */
-export class PluginInstallation extends pulumi.dynamic.Resource {
-  declare readonly stackSlug: pulumi.Output<string>;
-  declare readonly plugin: pulumi.Output<string>;
-  /** As declared: `latest` or a pinned version. */
-  declare readonly version: pulumi.Output<string>;
-  declare readonly adoptExisting: pulumi.Output<boolean>;
-  /** The concrete installed version. */
-  declare readonly installedVersion: pulumi.Output<string>;
-  /** The catalog's newest version when last read. */
-  declare readonly latestVersion: pulumi.Output<string>;
-  declare readonly pluginName: pulumi.Output<string>;
-  declare readonly installationId: pulumi.Output<number>;
-
-  constructor(name: string, args: PluginInstallationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerStub("PluginInstallation"),
-      name,
-      withOutputs(args, OUTPUT_NAMES),
-      opts,
-      "grafana-cloud",
-      "PluginInstallation",
-    );
-  }
-}
+export class PluginInstallation extends resourceClass<PluginInstallationArgs, PluginInstallationOutputs>(
+  pluginInstallation,
+) {}

@@ -5,7 +5,7 @@ export const REGION_RULE = "must be a region slug such as us, eu or prod-eu-west
 export const regionRule = z.string({ error: REGION_RULE }).regex(/^[a-z][a-z0-9-]{0,63}$/, REGION_RULE);
 
 export const SLUG_RULE = "must be 1-29 lowercase letters and digits, starting with a letter";
-/** Stack slugs: real-api-behaviour.md "Stacks" (hyphens are rejected by the API). */
+/** Stack slugs: the API refuses anything else, hyphens included. */
 export const slugRule = z.string({ error: SLUG_RULE }).regex(/^[a-z][a-z0-9]{0,28}$/, SLUG_RULE);
 
 /** RFC 3339 date-time with a zone, e.g. 2030-01-01T00:00:00Z. */

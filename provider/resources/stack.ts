@@ -1,10 +1,9 @@
 /**
- * Stack: a Grafana Cloud stack (cloud-api.md "Stacks"). Creation is asynchronous
- * (real-api-behaviour.md "Stacks"): unless `waitForReadiness` is false, create waits for the
- * readiness endpoint and then `{url}/api/health`. A stack that never becomes ready is still
- * recorded in state (PartialFailureError), never orphaned.
+ * Stack: a Grafana Cloud stack. Creation is asynchronous: unless `waitForReadiness` is false,
+ * create waits for the readiness endpoint and then `{url}/api/health`. A stack that never becomes
+ * ready is still recorded in state (PartialFailureError), never orphaned.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   createStack,
@@ -15,32 +14,24 @@ import {
   isGoneStatus,
   stackHealthy,
   updateStack,
-  type ConnectionsResponse,
   type StackResponse,
 } from "../api/stacks";
+import { clock } from "../clock";
+import { withContext } from "../client/context";
+import { isConflictError, isNotFoundError } from "../client/errors";
 import type { ApiClient } from "../client/http";
-import { isConflictError, isNotFoundError, isOutcomeUnknown } from "../client/errors";
-import { getClient } from "../config";
-import {
-  checkResult,
-  compact,
-  diffFields,
-  diffResult,
-  norms,
-  PartialFailureError,
-  sleep,
-  validate,
-  withContext,
-  withOutputs,
-  type FieldRule,
-  parseInputs,
-  madeSince,
-  unknownPaths,
-  afterLostResponse,
-  idOutput,
-} from "./framework";
 import { regionRule, slugRule } from "./rules";
-import { providerStub } from "./stub";
+import {
+  adoptWhatThisAttemptMade,
+  compact,
+  createWithRecovery,
+  defineResource,
+  norms,
+  resourceClass,
+  PartialFailureError,
+  pickKeys,
+  unknownPaths,
+} from "./toolkit";
 
 export interface StackArgs {
   /** Subdomain: 1-29 lowercase letters and digits, starting with a letter. Changing it replaces the stack. */
@@ -92,83 +83,37 @@ export const stackInputs = z.strictObject({
 });
 export type StackInputs = z.output<typeof stackInputs>;
 
-export interface StackOutputs extends StackInputs {
-  name: string;
-  url: string;
-  stackId: number;
-  status: string;
-  orgId: number;
-  orgSlug: string;
-  regionSlug?: string;
-  clusterSlug?: string;
-  prometheusUrl?: string;
-  prometheusUserId?: number;
-  graphiteUrl?: string;
-  graphiteUserId?: number;
-  logsUrl?: string;
-  logsUserId?: number;
-  tracesUrl?: string;
-  tracesUserId?: number;
-  alertmanagerUrl?: string;
-  alertmanagerUserId?: number;
-  otlpUrl?: string;
-  influxUrl?: string;
-  oncallApiUrl?: string;
-}
+export const stackOutputs = stackInputs.extend({
+  name: z.string(),
+  /** The stack's own URL: the custom domain when declared, else the API's. */
+  url: z.string(),
+  /** The numeric id, also the resource id. */
+  stackId: z.number(),
+  status: z.string(),
+  orgId: z.number(),
+  orgSlug: z.string(),
+  regionSlug: z.string().optional(),
+  clusterSlug: z.string().optional(),
+  prometheusUrl: z.string().optional(),
+  prometheusUserId: z.number().optional(),
+  graphiteUrl: z.string().optional(),
+  graphiteUserId: z.number().optional(),
+  logsUrl: z.string().optional(),
+  logsUserId: z.number().optional(),
+  tracesUrl: z.string().optional(),
+  tracesUserId: z.number().optional(),
+  alertmanagerUrl: z.string().optional(),
+  alertmanagerUserId: z.number().optional(),
+  otlpUrl: z.string().optional(),
+  influxUrl: z.string().optional(),
+  oncallApiUrl: z.string().optional(),
+});
+export type StackOutputs = z.output<typeof stackOutputs>;
 
-const OUTPUT_NAMES = [
-  "name",
-  "region",
-  "url",
-  "labels",
-  "description",
-  "deleteProtection",
-  "waitForReadiness",
-  "readinessTimeoutSeconds",
-  "adoptExisting",
-  "stackId",
-  "status",
-  "orgId",
-  "orgSlug",
-  "regionSlug",
-  "clusterSlug",
-  "prometheusUrl",
-  "prometheusUserId",
-  "graphiteUrl",
-  "graphiteUserId",
-  "logsUrl",
-  "logsUserId",
-  "tracesUrl",
-  "tracesUserId",
-  "alertmanagerUrl",
-  "alertmanagerUserId",
-  "otlpUrl",
-  "influxUrl",
-  "oncallApiUrl",
-] as const;
+/** The endpoints that come from `/connections`, not from the stack itself. */
+type Connections = Pick<StackOutputs, "otlpUrl" | "influxUrl" | "oncallApiUrl">;
 
-export const stackRules: Record<string, FieldRule> = {
-  slug: { replace: true },
-  region: { replace: true, norm: norms.withDefault("us") },
-  name: {},
-  description: { norm: norms.optionalString },
-  labels: { norm: norms.map },
-  deleteProtection: { norm: norms.withDefault(true) },
-};
-
-function defaults(raw: Record<string, unknown>): Record<string, unknown> {
-  return {
-    region: "us",
-    deleteProtection: true,
-    waitForReadiness: true,
-    readinessTimeoutSeconds: 600,
-    adoptExisting: false,
-    ...raw,
-    ...(raw["name"] === undefined && raw["slug"] !== undefined ? { name: raw["slug"] } : {}),
-  };
-}
-
-function toOutputs(s: StackResponse, inputs: StackInputs, conn: Partial<StackOutputs>): StackOutputs {
+function toOutputs(s: StackResponse, inputs: StackInputs, conn: Connections): StackOutputs {
   return compact({
     slug: s.slug,
     name: s.name,
@@ -184,40 +129,36 @@ function toOutputs(s: StackResponse, inputs: StackInputs, conn: Partial<StackOut
     status: s.status,
     orgId: s.orgId,
     orgSlug: s.orgSlug,
-    regionSlug: s.regionSlug ?? undefined,
-    clusterSlug: s.clusterSlug ?? undefined,
-    prometheusUrl: s.hmInstancePromUrl ?? undefined,
-    prometheusUserId: s.hmInstancePromId ?? undefined,
-    graphiteUrl: s.hmInstanceGraphiteUrl ?? undefined,
-    graphiteUserId: s.hmInstanceGraphiteId ?? undefined,
-    logsUrl: s.hlInstanceUrl ?? undefined,
-    logsUserId: s.hlInstanceId ?? undefined,
-    tracesUrl: s.htInstanceUrl ?? undefined,
-    tracesUserId: s.htInstanceId ?? undefined,
-    alertmanagerUrl: s.amInstanceUrl ?? undefined,
-    alertmanagerUserId: s.amInstanceId ?? undefined,
-    otlpUrl: conn.otlpUrl,
-    influxUrl: conn.influxUrl,
-    oncallApiUrl: conn.oncallApiUrl,
-  }) as StackOutputs;
-}
-
-function connOutputs(c: ConnectionsResponse | undefined): Partial<StackOutputs> {
-  if (!c) return {};
-  return compact({
-    otlpUrl: c.otlpHttpUrl ?? undefined,
-    influxUrl: c.influxUrl ?? undefined,
-    oncallApiUrl: c.oncallApiUrl ?? undefined,
+    regionSlug: s.regionSlug,
+    clusterSlug: s.clusterSlug,
+    prometheusUrl: s.hmInstancePromUrl,
+    prometheusUserId: s.hmInstancePromId,
+    graphiteUrl: s.hmInstanceGraphiteUrl,
+    graphiteUserId: s.hmInstanceGraphiteId,
+    logsUrl: s.hlInstanceUrl,
+    logsUserId: s.hlInstanceId,
+    tracesUrl: s.htInstanceUrl,
+    tracesUserId: s.htInstanceId,
+    alertmanagerUrl: s.amInstanceUrl,
+    alertmanagerUserId: s.amInstanceId,
+    ...conn,
   });
 }
 
-/** Connections can answer 404 for a while after creation (real-api-behaviour.md): best effort. */
-async function tryConnections(client: ApiClient, id: number): Promise<ConnectionsResponse | undefined> {
-  try {
-    return await getConnections(client, id);
-  } catch {
-    return undefined;
-  }
+/** The connection endpoints, leaving out absent and empty ones. */
+function connections(otlp: unknown, influx: unknown, oncall: unknown): Connections {
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  return compact({ otlpUrl: text(otlp), influxUrl: text(influx), oncallApiUrl: text(oncall) });
+}
+
+/** The connection endpoints kept in state, which reads and updates do not fetch again. */
+const storedConnections = (props: Record<string, unknown>) =>
+  connections(props["otlpUrl"], props["influxUrl"], props["oncallApiUrl"]);
+
+/** Connections can answer 404 for a while after creation: best effort. */
+async function fetchConnections(client: ApiClient, id: number): Promise<Connections> {
+  const c = await getConnections(client, id).catch(() => undefined);
+  return c ? connections(c.otlpHttpUrl, c.influxUrl, c.oncallApiUrl) : {};
 }
 
 /** "... deleted recently ... wait for 30s" → 30 */
@@ -227,26 +168,27 @@ export function reuseWaitSeconds(message: string | undefined): number | undefine
   return m ? Number(m[1]) : 30;
 }
 
+/** How long create waits out a slug still held by a recently deleted stack. */
+const MAX_REUSE_WAIT_S = 120;
+
 /** Polls readiness, then health, with capped exponential backoff, until `deadline`. */
 async function waitUntilReady(client: ApiClient, s: StackResponse, deadline: number): Promise<boolean> {
   let delay = 250;
   let ready = false;
-  while (Date.now() < deadline) {
+  while (clock.now() < deadline) {
     if (!ready) {
       ready = await getReadiness(client, s.id).catch(() => false);
     }
     if (ready && (await stackHealthy(client, s.url))) return true;
-    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+    await clock.sleep(Math.min(delay, Math.max(0, deadline - clock.now())));
     delay = Math.min(delay * 2, 5000);
   }
   return false;
 }
 
-const MAX_REUSE_WAIT_S = 120;
-
-function updateBody(inputs: StackInputs) {
+function updateBody(inputs: StackInputs & { name: string }) {
   return compact({
-    name: inputs.name ?? inputs.slug,
+    name: inputs.name,
     description: inputs.description ?? "",
     labels: inputs.labels ?? {},
     deleteProtection: inputs.deleteProtection,
@@ -257,7 +199,7 @@ function updateBody(inputs: StackInputs) {
 async function finishCreate(client: ApiClient, s: StackResponse, inputs: StackInputs) {
   const id = String(s.id);
   if (inputs.waitForReadiness) {
-    const deadline = Date.now() + inputs.readinessTimeoutSeconds * 1000;
+    const deadline = clock.now() + inputs.readinessTimeoutSeconds * 1000;
     if (!(await waitUntilReady(client, s, deadline))) {
       const latest = await getStack(client, s.id).catch(() => s);
       throw new PartialFailureError(
@@ -265,232 +207,139 @@ async function finishCreate(client: ApiClient, s: StackResponse, inputs: StackIn
           `${inputs.readinessTimeoutSeconds} s (status ${latest.status}). It is recorded in state; run ` +
           `\`pulumi refresh\` or \`pulumi up\` later, or raise readinessTimeoutSeconds`,
         id,
-        toOutputs(latest, inputs, {}) as unknown as Record<string, unknown>,
+        toOutputs(latest, inputs, {}),
       );
     }
     s = await getStack(client, s.id);
   }
-  const conn = await tryConnections(client, s.id);
-  return { id, outs: toOutputs(s, inputs, connOutputs(conn)) };
+  return { id, outs: toOutputs(s, inputs, await fetchConnections(client, s.id)) };
 }
 
-export const stackProvider = {
-  async check(
-    _olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.CheckResult> {
-    return checkResult(validate(stackInputs, news, defaults));
+export const stack = defineResource({
+  kind: "Stack",
+  noun: "stack",
+  label: "slug",
+  inputs: stackInputs,
+  outputs: stackOutputs,
+  derived: { name: "slug" },
+  rules: {
+    slug: { replace: true },
+    region: { replace: true },
+    name: {},
+    description: { norm: norms.optionalString },
+    labels: { norm: norms.map },
+    deleteProtection: {},
+    // The API's own when not declared.
+    url: { onlyWhenDeclared: true },
   },
-
-  async diff(
-    _id: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.DiffResult> {
-    const rules: Record<string, FieldRule> = { ...stackRules };
-    // `url` is the API's own when not declared: compare it only when the program sets it.
-    if (news["url"] !== undefined) rules["url"] = {};
-    const d = diffFields(rules, olds, news);
-    // A replacement deletes the old stack, which the API refuses while it is protected: say so
-    // at preview, before a new stack is made beside the old one.
-    // Only known values: an unknown slug or region (preview) may turn out unchanged.
-    const knownReplaces = d.replaces.filter((f) => unknownPaths(news[f]).length === 0);
-    if (knownReplaces.length > 0 && olds["deleteProtection"] !== false) {
+  // Slugs are unique: a replacement that keeps the slug (a new region) must delete first.
+  naturalKey: ["slug"],
+  idOutputs: { stackId: Number },
+  hooks: {
+    // A replacement deletes the old stack, which the API refuses while it is protected: say so at
+    // preview, before a new stack is made beside the old one. Only known values: an unknown slug
+    // or region (preview) may turn out unchanged.
+    diff(d, olds, news) {
+      const known = d.replaces.filter((f) => unknownPaths(news[f]).length === 0);
+      if (known.length === 0 || olds["deleteProtection"] === false) return;
+      const fields = known.join(" and ");
       throw new Error(
-        `stack "${String(olds["slug"])}": changing ${knownReplaces.join(" and ")} replaces the stack, which ` +
-          `deletes the old one, but it has delete protection. Set deleteProtection: false and run \`pulumi up\` ` +
-          `first, then change ${knownReplaces.join(" and ")}`,
+        `stack "${String(olds["slug"])}": changing ${fields} replaces the stack, which deletes the old one, but ` +
+          `it has delete protection. Set deleteProtection: false and run \`pulumi up\` first, then change ${fields}`,
       );
-    }
-    // Slugs are unique: a replacement that keeps the slug (a new region) must delete first.
-    return diffResult(d, !d.replaces.includes("slug"));
+    },
+    explain: (e) =>
+      isConflictError(e) && /protect/i.test(e.apiMessage ?? "")
+        ? "delete protection is enabled. Set deleteProtection: false on the stack and run `pulumi up` first, " +
+          "then delete it"
+        : undefined,
   },
 
-  async create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const inputs = parseInputs(stackInputs, raw);
-    const client = getClient();
+  async create(inputs, { client }) {
     const where = `creating stack "${inputs.slug}" in region ${inputs.region}`;
-    const body = compact({
-      name: inputs.name ?? inputs.slug,
-      slug: inputs.slug,
-      region: inputs.region,
-      url: inputs.url,
-      description: inputs.description,
-      labels: inputs.labels,
-      deleteProtection: inputs.deleteProtection,
-    });
-    const reuseDeadline = Date.now() + MAX_REUSE_WAIT_S * 1000;
-    for (let attempt = 1; ; attempt++) {
-      const startedAt = Date.now();
-      let s: StackResponse;
-      try {
-        s = await createStack(client, body);
-      } catch (e) {
-        if (isConflictError(e)) {
-          const wait = reuseWaitSeconds(e.apiMessage);
-          if (wait !== undefined) {
-            if (Date.now() + wait * 1000 > reuseDeadline) throw withContext(e, where);
-            await sleep((wait + 1) * 1000);
-            continue;
-          }
-          if (inputs.adoptExisting) {
-            const existing = await getStack(client, inputs.slug).catch(() => undefined);
-            if (existing && !isGoneStatus(existing.status)) {
-              // The region cannot be updated: adopting a stack from another region would record
-              // a region in state that the stack does not have.
-              if (existing.regionSlug && existing.regionSlug !== inputs.region) {
-                throw withContext(
-                  e,
-                  `${where}: a stack with this slug exists in region ${existing.regionSlug}, not ${inputs.region}; ` +
-                    `set region: "${existing.regionSlug}" to adopt it`,
-                );
-              }
-              s = await updateStack(client, existing.id, updateBody(inputs));
-              return finishCreate(client, s, inputs);
-            }
-          }
-          throw withContext(
-            e,
-            `${where}: the slug is taken. If the stack is yours (perhaps made by an interrupted run), set ` +
-              `adoptExisting: true to take it over; ` +
-              `otherwise choose another slug`,
-          );
-        }
-        if (!isOutcomeUnknown(e) || attempt >= 3) throw withContext(e, where);
-        // The response was lost: the stack may exist. A stack with this slug made since this
-        // attempt began is ours; take it instead of making a second one.
-        const found = await afterLostResponse(where, "stack", "set adoptExisting: true", () =>
-          getStack(client, inputs.slug).catch((lookup: unknown) => {
-            if (isNotFoundError(lookup)) return undefined;
-            throw lookup;
+    const reuseDeadline = clock.now() + MAX_REUSE_WAIT_S * 1000;
+    const s = await createWithRecovery({
+      where,
+      attempts: 3,
+      make: () =>
+        createStack(
+          client,
+          compact({
+            name: inputs.name,
+            slug: inputs.slug,
+            region: inputs.region,
+            url: inputs.url,
+            description: inputs.description,
+            labels: inputs.labels,
+            deleteProtection: inputs.deleteProtection,
           }),
-        );
-        if (!found || isGoneStatus(found.status)) continue;
-        if (!madeSince(found.createdAt, startedAt)) {
-          throw withContext(
-            e,
-            `${where}: the response was lost and a stack with this slug already existed before`,
-          );
+        ),
+      recovery: adoptWhatThisAttemptMade({
+        look: "at once",
+        what: "stack",
+        sameKey: "with this slug",
+        fix: "set adoptExisting: true",
+        find: async () => {
+          const found = await getStack(client, inputs.slug).catch((e: unknown) => {
+            if (isNotFoundError(e)) return undefined;
+            throw e;
+          });
+          return found && !isGoneStatus(found.status) ? found : undefined;
+        },
+        createdAt: (found) => found.createdAt,
+        take: async (found) => found,
+      }),
+      async onFailure(e) {
+        if (!isConflictError(e)) return undefined;
+        const wait = reuseWaitSeconds(e.apiMessage);
+        if (wait !== undefined) {
+          if (clock.now() + wait * 1000 > reuseDeadline) throw withContext(e, where);
+          await clock.sleep((wait + 1) * 1000);
+          return "again";
         }
-        s = found;
-      }
-      return finishCreate(client, s, inputs);
-    }
-  },
-
-  async read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
-    const client = getClient();
-    const prior = stackInputs.safeParse(pickInputs(props));
-    const inputsNow: StackInputs = prior.success
-      ? prior.data
-      : stackInputs.parse({ slug: props["slug"] ?? "unknown" });
-    try {
-      const s = await getStack(client, id);
-      // GET of a deleted stack answers 200 with status "deleted" (real-api-behaviour.md).
-      if (isGoneStatus(s.status)) return {};
-      const conn: Partial<StackOutputs> = {
-        ...(props["otlpUrl"] ? { otlpUrl: String(props["otlpUrl"]) } : {}),
-        ...(props["influxUrl"] ? { influxUrl: String(props["influxUrl"]) } : {}),
-        ...(props["oncallApiUrl"] ? { oncallApiUrl: String(props["oncallApiUrl"]) } : {}),
-      };
-      const outs = toOutputs(s, inputsNow, conn);
-      const inputs = compact({
-        slug: outs.slug,
-        name: outs.name,
-        region: outs.region,
-        description: outs.description,
-        url: props["url"] !== undefined && inputsNow.url !== undefined ? outs.url : undefined,
-        labels: outs.labels,
-        deleteProtection: outs.deleteProtection,
-        waitForReadiness: outs.waitForReadiness,
-        readinessTimeoutSeconds: outs.readinessTimeoutSeconds,
-        adoptExisting: outs.adoptExisting,
-      });
-      return { id, props: outs, inputs };
-    } catch (e) {
-      if (isNotFoundError(e)) return {};
-      throw withContext(e, `reading stack ${id}`);
-    }
-  },
-
-  async update(
-    id: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): Promise<pulumi.dynamic.UpdateResult> {
-    const inputs = parseInputs(stackInputs, news);
-    const client = getClient();
-    try {
-      const s = await updateStack(client, id, updateBody(inputs));
-      const conn: Partial<StackOutputs> = compact({
-        otlpUrl: olds["otlpUrl"] as string | undefined,
-        influxUrl: olds["influxUrl"] as string | undefined,
-        oncallApiUrl: olds["oncallApiUrl"] as string | undefined,
-      });
-      return { outs: toOutputs(s, inputs, conn) };
-    } catch (e) {
-      throw withContext(e, `updating stack "${inputs.slug}" (${id})`);
-    }
-  },
-
-  async delete(id: string, props: Record<string, unknown>): Promise<void> {
-    const slug = String(props["slug"] ?? id);
-    try {
-      await deleteStack(getClient(), id);
-    } catch (e) {
-      if (isNotFoundError(e)) return;
-      if (isConflictError(e) && /protect/i.test(e.apiMessage ?? "")) {
+        if (inputs.adoptExisting) {
+          const existing = await getStack(client, inputs.slug).catch(() => undefined);
+          if (existing && !isGoneStatus(existing.status)) {
+            // The region cannot be updated: adopting a stack from another region would record a
+            // region in state that the stack does not have.
+            if (existing.regionSlug && existing.regionSlug !== inputs.region) {
+              throw withContext(
+                e,
+                `${where}: a stack with this slug exists in region ${existing.regionSlug}, not ${inputs.region}; ` +
+                  `set region: "${existing.regionSlug}" to adopt it`,
+              );
+            }
+            return { done: await updateStack(client, existing.id, updateBody(inputs)) };
+          }
+        }
         throw withContext(
           e,
-          `deleting stack "${slug}" (${id}): delete protection is enabled. Set deleteProtection: false on the ` +
-            `stack and run \`pulumi up\` first, then delete it`,
+          `${where}: the slug is taken. If the stack is yours (perhaps made by an interrupted run), set ` +
+            `adoptExisting: true to take it over; otherwise choose another slug`,
         );
-      }
-      throw withContext(e, `deleting stack "${slug}" (${id})`);
-    }
+      },
+    });
+    return finishCreate(client, s, inputs);
   },
-};
 
-function pickInputs(props: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(stackInputs.shape);
-  return Object.fromEntries(keys.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]));
-}
+  async read(id, props, { client }) {
+    const prior = stackInputs.safeParse(pickKeys(stackInputs, props));
+    const inputs = prior.success ? prior.data : stackInputs.parse({ slug: props["slug"] ?? "unknown" });
+    const s = await getStack(client, id);
+    // GET of a deleted stack answers 200 with status "deleted".
+    if (isGoneStatus(s.status)) return undefined;
+    return toOutputs(s, inputs, storedConnections(props));
+  },
+
+  async update(id, olds, inputs, { client }) {
+    const s = await updateStack(client, id, updateBody(inputs));
+    return toOutputs(s, inputs, storedConnections(olds));
+  },
+
+  async delete(id, _props, { client }) {
+    await deleteStack(client, id);
+  },
+});
 
 /** A Grafana Cloud stack. */
-export class Stack extends pulumi.dynamic.Resource {
-  declare readonly slug: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
-  declare readonly region: pulumi.Output<string>;
-  declare readonly description: pulumi.Output<string | undefined>;
-  declare readonly url: pulumi.Output<string>;
-  declare readonly labels: pulumi.Output<Record<string, string> | undefined>;
-  declare readonly deleteProtection: pulumi.Output<boolean>;
-  declare readonly waitForReadiness: pulumi.Output<boolean>;
-  declare readonly readinessTimeoutSeconds: pulumi.Output<number>;
-  declare readonly adoptExisting: pulumi.Output<boolean>;
-  declare readonly stackId: pulumi.Output<number>;
-  declare readonly status: pulumi.Output<string>;
-  declare readonly orgId: pulumi.Output<number>;
-  declare readonly orgSlug: pulumi.Output<string>;
-  declare readonly regionSlug: pulumi.Output<string>;
-  declare readonly clusterSlug: pulumi.Output<string>;
-  declare readonly prometheusUrl: pulumi.Output<string>;
-  declare readonly prometheusUserId: pulumi.Output<number>;
-  declare readonly graphiteUrl: pulumi.Output<string>;
-  declare readonly graphiteUserId: pulumi.Output<number>;
-  declare readonly logsUrl: pulumi.Output<string>;
-  declare readonly logsUserId: pulumi.Output<number>;
-  declare readonly tracesUrl: pulumi.Output<string>;
-  declare readonly tracesUserId: pulumi.Output<number>;
-  declare readonly alertmanagerUrl: pulumi.Output<string>;
-  declare readonly alertmanagerUserId: pulumi.Output<number>;
-  declare readonly otlpUrl: pulumi.Output<string | undefined>;
-  declare readonly influxUrl: pulumi.Output<string | undefined>;
-  declare readonly oncallApiUrl: pulumi.Output<string | undefined>;
-
-  constructor(name: string, args: StackArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerStub("Stack"), name, withOutputs(args, OUTPUT_NAMES), opts, "grafana-cloud", "Stack");
-    // See idOutput: keeps dependents known while an update is previewed.
-    (this as { stackId: pulumi.Output<number> }).stackId = idOutput(this, Number);
-  }
-}
+export class Stack extends resourceClass<StackArgs, StackOutputs>(stack) {}

@@ -1,21 +1,20 @@
 /**
  * The serialized provider (`__provider` in state) is this thin stub, nothing else: each method
- * requires the implementation from the installed package when it runs (DESIGN.md rule 1). So the
- * state stays small, holds no credential, and resources created by an older version of the
- * package run the newer implementation after an upgrade.
+ * requires the implementation from the installed package when it runs. So the state stays small,
+ * holds no credential (the stub captures only the kind), and resources created by an older version
+ * of the package run the newer implementation after an upgrade. The kinds are those of
+ * registry.ts; `implementation(kind)` in dynamic.ts refuses one it does not know.
  */
 import type * as pulumi from "@pulumi/pulumi";
-
-export type ResourceKind = "Stack" | "AccessPolicy" | "Token" | "PluginInstallation" | "StackApiKey";
 
 /**
  * One stub object per kind: @pulumi/pulumi caches a provider's serialized text per object, so
  * sharing the object serializes it once per program instead of once per resource (the benchmark
  * measured 12-30 ms of CPU per resource without this).
  */
-const stubs = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+const stubs = new Map<string, pulumi.dynamic.ResourceProvider>();
 
-export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+export function providerStub(kind: string): pulumi.dynamic.ResourceProvider {
   let stub = stubs.get(kind);
   if (!stub) {
     stub = makeStub(kind);
@@ -24,7 +23,7 @@ export function providerStub(kind: ResourceKind): pulumi.dynamic.ResourceProvide
   return stub;
 }
 
-function makeStub(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+function makeStub(kind: string): pulumi.dynamic.ResourceProvider {
   // `require` stays a free reference when serialized: the provider host resolves it from the
   // program's directory, i.e. the installed pulumi-grafana-cloud package.
   const load = (): pulumi.dynamic.ResourceProvider & {

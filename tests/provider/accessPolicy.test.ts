@@ -1,5 +1,7 @@
-import { accessPolicyProvider as provider } from "../../provider/resources/accessPolicy";
+import { accessPolicy } from "../../provider/resources/accessPolicy";
 import { rejection, useEmulator, type TestEmulator } from "./emulatorEnv";
+
+const provider = accessPolicy.provider;
 
 let em: TestEmulator;
 beforeAll(async () => {
@@ -36,7 +38,7 @@ describe("AccessPolicy provider against the emulator", () => {
 
     const read = await provider.read(created.id, created.outs);
     expect(read.id).toBe(created.id);
-    expect((await provider.diff(created.id, read.props, inputs)).changes).toBe(false);
+    expect((await provider.diff(created.id, read.props!, inputs)).changes).toBe(false);
 
     const next = await checked({
       ...base,

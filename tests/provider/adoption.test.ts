@@ -4,12 +4,18 @@
  * without it the conflict error says the object exists and how to adopt it. Tokens and stack API
  * keys cannot be adopted (their secret is shown only at creation): asking is a check failure.
  */
-import { accessPolicyProvider } from "../../provider/resources/accessPolicy";
-import { pluginInstallationProvider } from "../../provider/resources/pluginInstallation";
-import { stackProvider } from "../../provider/resources/stack";
-import { stackApiKeyProvider } from "../../provider/resources/stackApiKey";
-import { tokenProvider } from "../../provider/resources/token";
+import { accessPolicy } from "../../provider/resources/accessPolicy";
+import { pluginInstallation } from "../../provider/resources/pluginInstallation";
+import { stack } from "../../provider/resources/stack";
+import { stackApiKey } from "../../provider/resources/stackApiKey";
+import { token } from "../../provider/resources/token";
 import { rejection, useEmulator, type TestEmulator } from "./emulatorEnv";
+
+const accessPolicyProvider = accessPolicy.provider;
+const pluginInstallationProvider = pluginInstallation.provider;
+const stackProvider = stack.provider;
+const stackApiKeyProvider = stackApiKey.provider;
+const tokenProvider = token.provider;
 
 let em: TestEmulator;
 beforeAll(async () => {

@@ -4,6 +4,7 @@
  * state dump, so tests can count calls and check for duplicates and orphans.
  */
 import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions, type FaultSpec } from "../../emulator";
+import { setClock, systemClock } from "../../provider/clock";
 import { apiCaller, controlOf, type EmulatorControl } from "../support/emulatorClient";
 
 export { rejection } from "../support/emulatorClient";
@@ -16,6 +17,12 @@ export interface TestEmulator extends EmulatorControl {
   fault(spec: FaultSpec): Promise<void>;
   /** How many requests a fault of this kind decided, from the request log. */
   faulted(kind: string): Promise<number>;
+  /** Moves the emulator's clock and the provider's clock forward together. */
+  advanceClocks(seconds: number): Promise<void>;
+  /** From now until `reset`, the provider's waits move both clocks instead of taking real time. */
+  skipWaits(): void;
+  /** Also puts the provider's clock back to real time. */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,11 +33,36 @@ export async function useEmulator(options: EmulatorOptions = {}): Promise<TestEm
   process.env["GRAFANA_CLOUD_RETRY_BASE_DELAY_MS"] = "20";
   process.env["GRAFANA_CLOUD_RETRY_BUDGET_SECONDS"] = "10";
   const control = controlOf(em.url);
+  let offsetMs = 0;
+  let skipping = false;
+  const advanceClocks = async (seconds: number) => {
+    offsetMs += seconds * 1000;
+    await control.advanceClock(seconds);
+  };
+  const install = () =>
+    setClock({
+      now: () => systemClock.now() + offsetMs,
+      sleep: (ms) => (skipping ? advanceClocks(ms / 1000) : systemClock.sleep(ms)),
+    });
   return {
     ...control,
     api: apiCaller(em.url, options.token ?? DEFAULT_TOKEN),
     fault: (spec) => control.addFaults([spec]),
     faulted: async (kind) => (await control.requests()).filter((r) => r.fault === kind).length,
+    advanceClocks: async (seconds) => {
+      install();
+      await advanceClocks(seconds);
+    },
+    skipWaits: () => {
+      skipping = true;
+      install();
+    },
+    reset: async () => {
+      offsetMs = 0;
+      skipping = false;
+      setClock(undefined);
+      await control.reset();
+    },
     close: () => em.close(),
   };
 }

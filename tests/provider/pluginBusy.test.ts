@@ -1,9 +1,11 @@
 /**
- * The plugin API's 409 "operation in progress" (real-api-behaviour.md "Plugins"): retried with
+ * The plugin API's 409 "operation in progress" while the stack is busy: retried with
  * backoff within the retry budget, then given up with a clear message; other 409s are not retried.
  */
-import { pluginInstallationProvider as provider } from "../../provider/resources/pluginInstallation";
+import { pluginInstallation } from "../../provider/resources/pluginInstallation";
 import { rejection, useEmulator, type TestEmulator } from "./emulatorEnv";
+
+const provider = pluginInstallation.provider;
 
 let em: TestEmulator;
 beforeAll(async () => {
@@ -78,7 +80,7 @@ describe("PluginInstallation and a busy stack", () => {
   test("other 409s are not retried: installing an installed plugin fails at once and says how to adopt", async () => {
     await em.api("POST", "/api/instances/busy/plugins", { plugin: "grafana-clock-panel", version: "2.1.3" });
     // Let the busy window pass, so the only 409 is "already installed".
-    await new Promise((r) => setTimeout(r, 450));
+    await em.advanceClock(1);
     await em.clearRequests();
     const e = await rejection(
       provider.create(await checked({ stackSlug: "busy", plugin: "grafana-clock-panel" })),

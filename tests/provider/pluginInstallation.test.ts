@@ -1,6 +1,8 @@
-import { UNKNOWN } from "../../provider/resources/framework";
-import { pluginInstallationProvider as provider } from "../../provider/resources/pluginInstallation";
+import { UNKNOWN } from "../../provider/resources/toolkit";
+import { pluginInstallation } from "../../provider/resources/pluginInstallation";
 import { rejection, useEmulator, type TestEmulator } from "./emulatorEnv";
+
+const provider = pluginInstallation.provider;
 
 let em: TestEmulator;
 beforeAll(async () => {

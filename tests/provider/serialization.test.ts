@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerStub, type ResourceKind } from "../../provider/resources/stub";
+import { KINDS } from "../../provider/resources/registry";
+import { providerStub } from "../../provider/resources/stub";
 import { setPulumiConfig } from "../../provider/config";
 import { getClient, MissingCredentialsError, resolveConfig } from "../../provider/config";
 
 const SECRET = "glc_serialization-secret-abcdef123456";
-const KINDS: ResourceKind[] = ["Stack", "AccessPolicy", "Token", "PluginInstallation", "StackApiKey"];
 
 describe("serialized provider (__provider)", () => {
   const saved = { ...process.env };

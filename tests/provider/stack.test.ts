@@ -1,6 +1,9 @@
-import { stackProvider as provider } from "../../provider/resources/stack";
-import { PartialFailureError } from "../../provider/resources/framework";
+import { clock } from "../../provider/clock";
+import { stack } from "../../provider/resources/stack";
+import { PartialFailureError } from "../../provider/resources/toolkit";
 import { rejection, useEmulator, type TestEmulator } from "./emulatorEnv";
+
+const provider = stack.provider;
 
 let em: TestEmulator;
 beforeAll(async () => {
@@ -71,6 +74,8 @@ describe("Stack provider against the emulator", () => {
 
   test("a stack that is not ready in time is recorded, not orphaned", async () => {
     const slow = await useEmulator({ readinessDelayMs: 60_000 });
+    // The readiness polls wait on the provider's clock, which moves the slow emulator's clock.
+    slow.skipWaits();
     try {
       const err = await rejection(
         provider.create(await checked({ slug: "slowstack", readinessTimeoutSeconds: 1 })),
@@ -81,6 +86,7 @@ describe("Stack provider against the emulator", () => {
       expect(pf.properties["slug"]).toBe("slowstack");
       expect(pf.message).toContain("did not become ready within 1 s");
     } finally {
+      await slow.reset();
       await slow.close();
       await useEmulatorEnvBack();
     }
@@ -96,12 +102,14 @@ describe("Stack provider against the emulator", () => {
       await checked({ slug: "reuse", deleteProtection: false, waitForReadiness: false }),
     );
     await provider.delete(a.id, a.outs);
-    const started = Date.now();
+    // The provider's wait moves the emulator's clock (and its own) instead of taking real time.
+    em.skipWaits();
+    const started = clock.now();
     const b = await provider.create(
       await checked({ slug: "reuse", deleteProtection: false, waitForReadiness: false }),
     );
     expect(b.id).not.toBe(a.id);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(clock.now() - started).toBeGreaterThanOrEqual(1000);
     const reqs = await em.requests();
     expect(
       reqs.filter((r) => r.method === "POST" && r.path === "/api/instances" && r.status === 409).length,

@@ -1,6 +1,11 @@
-import { stackApiKeyProvider as provider } from "../../provider/resources/stackApiKey";
-import { releaseStackAdminKeys, TEMP_KEY_PREFIX } from "../../provider/resources/stackAdmin";
+import { stackApiKey } from "../../provider/resources/stackApiKey";
+import { releaseStackAdminKeys as releaseKeysOf, TEMP_KEY_PREFIX } from "../../provider/api/stackSession";
+import { getClient } from "../../provider/config";
 import { rejection, useEmulator, type TestEmulator } from "./emulatorEnv";
+
+const provider = stackApiKey.provider;
+/** The temporary Admin keys live with the client, which the environment set by useEmulator picks. */
+const releaseStackAdminKeys = () => releaseKeysOf(getClient());
 
 let em: TestEmulator;
 beforeAll(async () => {
@@ -40,7 +45,6 @@ interface KeyState {
 const stackKeys = async (): Promise<KeyState[]> => (await em.state()).stackApiKeys;
 const userKeys = async () => (await stackKeys()).filter((k) => !k.name.startsWith(TEMP_KEY_PREFIX));
 const tempKeys = async () => (await stackKeys()).filter((k) => k.name.startsWith(TEMP_KEY_PREFIX));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("StackApiKey provider against the emulator", () => {
   test("full lifecycle: create with secret, read keeps it, every change replaces, delete, gone after delete", async () => {
@@ -80,7 +84,9 @@ describe("StackApiKey provider against the emulator", () => {
       changes: true,
       replaces: ["name"],
     });
-    await expect(provider.update(created.id)).rejects.toThrow(/cannot be updated in place/);
+    await expect(provider.update(created.id, read.props!, { ...inputs, role: "Admin" })).rejects.toThrow(
+      /cannot be updated in place/,
+    );
 
     await provider.delete(created.id, read.props!);
     expect(await userKeys()).toEqual([]);
@@ -99,7 +105,8 @@ describe("StackApiKey provider against the emulator", () => {
     expect(read.props?.["expiration"]).toBe(held.expiration);
     expect(read.inputs).toEqual({ stackSlug: "keys", name: "short", role: "Viewer", secondsToLive: 1 });
 
-    await sleep(1100);
+    // Past the 1 s lifetime, for the stack and for the provider alike.
+    await em.advanceClocks(2);
     // Grafana still lists the expired key (includeExpired=true), but for Pulumi it is gone.
     expect((await userKeys()).map((k) => k.name)).toEqual(["short"]);
     expect(await provider.read(created.id, created.outs)).toEqual({});

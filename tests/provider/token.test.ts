@@ -1,6 +1,9 @@
-import { accessPolicyProvider } from "../../provider/resources/accessPolicy";
-import { tokenProvider as provider } from "../../provider/resources/token";
+import { accessPolicy } from "../../provider/resources/accessPolicy";
+import { token } from "../../provider/resources/token";
 import { rejection, useEmulator, type TestEmulator } from "./emulatorEnv";
+
+const provider = token.provider;
+const accessPolicyProvider = accessPolicy.provider;
 
 let em: TestEmulator;
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  * a reset the emulator refused cannot pass silently.
  */
 import { DEFAULT_TOKEN, type FaultSpec } from "../../emulator";
-export { TEMP_KEY_PREFIX } from "../../provider/resources/stackAdmin";
+export { TEMP_KEY_PREFIX } from "../../provider/api/stackSession";
 
 export interface RequestLogEntry {
   method: string;

@@ -1,51 +1,32 @@
 /**
  * `check` of Stack, AccessPolicy and Token: every field rule with the property it names and the
- * rule in its reason (issue 4 "For every resource"), defaults in the returned inputs, and preview's
- * unknown values (DESIGN.md rule 6). No network: `check` never calls the API.
+ * rule in its reason, defaults in the returned inputs, and preview's unknown values (which reach
+ * `check` as a sentinel string and are validated once known). No network: `check` never calls the API.
  */
-import type * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "../../provider/resources/framework";
-import { stackProvider } from "../../provider/resources/stack";
-import { accessPolicyProvider } from "../../provider/resources/accessPolicy";
-import { tokenProvider } from "../../provider/resources/token";
-
-type Props = Record<string, unknown>;
-type Check = (olds: Props, news: Props) => Promise<pulumi.dynamic.CheckResult>;
-
-const providers: Record<"Stack" | "AccessPolicy" | "Token", Check> = {
-  Stack: (o, n) => stackProvider.check(o, n),
-  AccessPolicy: (o, n) => accessPolicyProvider.check(o, n),
-  Token: (o, n) => tokenProvider.check(o, n),
-};
-type Kind = keyof typeof providers;
-
-// The rules, as the reasons must name them.
-const SLUG = /must be 1-29 lowercase letters and digits, starting with a letter/;
-const REGION = /must be a region slug/;
-const LABEL = /keys and values must be letters, digits, '\/', '-', '\.' or '_'/;
-const NAME = /must be 1-255 characters of lowercase letters, digits, '-' and '_'/;
-const DISPLAY_NAME = /must be 1-255 characters long/;
-const SCOPE = /must have the form service:permission/;
-const REALM_ID = /must be the numeric id of the org or stack/;
-const CIDR = /must be an IPv4 or IPv6 CIDR/;
-const RFC3339 = /must be an RFC 3339 date-time with a time zone/;
-
-const stack: Props = { slug: "mystack" };
-const policy: Props = {
-  region: "us",
-  name: "metrics-reader",
-  scopes: ["metrics:read", "logs:read"],
-  realms: [{ type: "stack", identifier: "123456" }],
-};
-const POLICY_ID = "5f3c2a1e-8b7d-4c6e-9a0f-1b2c3d4e5f60";
-const token: Props = { region: "us", accessPolicyId: POLICY_ID, name: "ci-token" };
-const bases: Record<Kind, Props> = { Stack: stack, AccessPolicy: policy, Token: token };
-
-const realm = (r: Props): Props => ({ ...policy, realms: [{ type: "stack", identifier: "123456", ...r }] });
-const labels = (n: number): Record<string, string> =>
-  Object.fromEntries(Array.from({ length: n }, (_, i) => [`key${i}`, `value${i}`]));
-const without = (o: Props, key: string): Props =>
-  Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
+import {
+  accessPolicyProvider,
+  bases,
+  CIDR,
+  DISPLAY_NAME,
+  LABEL,
+  labels,
+  NAME,
+  policy,
+  providers,
+  realm,
+  REALM_ID,
+  REGION,
+  RFC3339,
+  SCOPE,
+  SLUG,
+  stack,
+  stackProvider,
+  token,
+  UNKNOWN,
+  without,
+  type Kind,
+  type Props,
+} from "./fixtures";
 
 async function failuresOf(kind: Kind, news: Props, olds: Props = {}) {
   return (await providers[kind](olds, news)).failures ?? [];
@@ -115,7 +96,7 @@ describe("valid inputs pass", () => {
 
 describe("each rule fails with its property and a reason naming the rule", () => {
   test.each<[string, Kind, Props, string, RegExp]>([
-    // Stack: slug (real-api-behaviour.md "Stacks": ^[a-z][a-z0-9]{0,28}$)
+    // Stack: slug (the API accepts ^[a-z][a-z0-9]{0,28}$)
     ["stack slug with a hyphen", "Stack", { slug: "my-stack" }, "slug", SLUG],
     ["stack slug with uppercase", "Stack", { slug: "MyStack" }, "slug", SLUG],
     ["stack slug with a leading digit", "Stack", { slug: "1stack" }, "slug", SLUG],
@@ -203,7 +184,7 @@ describe("each rule fails with its property and a reason naming the rule", () =>
       "deletionProtection",
       /is not a known property/,
     ],
-    // AccessPolicy (real-api-behaviour.md "Access policies")
+    // AccessPolicy
     ["policy region missing", "AccessPolicy", without(policy, "region"), "region", /is required|region slug/],
     ["policy name uppercase", "AccessPolicy", { ...policy, name: "Metrics-reader" }, "name", NAME],
     ["policy name with a space", "AccessPolicy", { ...policy, name: "metrics reader" }, "name", NAME],
@@ -326,7 +307,7 @@ describe("each rule fails with its property and a reason naming the rule", () =>
       "displayname",
       /not a known property/,
     ],
-    // Token (real-api-behaviour.md "Tokens")
+    // Token
     ["token region missing", "Token", without(token, "region"), "region", /is required|region slug/],
     ["token name uppercase", "Token", { ...token, name: "CI-token" }, "name", NAME],
     ["token name with a space", "Token", { ...token, name: "ci token" }, "name", NAME],

@@ -1,29 +1,17 @@
-/** Regressions: each case failed against an earlier provider version (bugs A-D of the check review). */
-import type * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "../../provider/resources/framework";
-import { stackProvider } from "../../provider/resources/stack";
-import { accessPolicyProvider } from "../../provider/resources/accessPolicy";
-import { tokenProvider } from "../../provider/resources/token";
-
-type Props = Record<string, unknown>;
-type Check = (olds: Props, news: Props) => Promise<pulumi.dynamic.CheckResult>;
-const providers: Record<"Stack" | "AccessPolicy" | "Token", Check> = {
-  Stack: (o, n) => stackProvider.check(o, n),
-  AccessPolicy: (o, n) => accessPolicyProvider.check(o, n),
-  Token: (o, n) => tokenProvider.check(o, n),
-};
-type Kind = keyof typeof providers;
-const LABEL = /keys and values must be letters, digits, '\/', '-', '\.' or '_'/;
-const stack: Props = { slug: "mystack" };
-const policy: Props = {
-  region: "us",
-  name: "metrics-reader",
-  scopes: ["metrics:read", "logs:read"],
-  realms: [{ type: "stack", identifier: "123456" }],
-};
-const realm = (r: Props): Props => ({ ...policy, realms: [{ type: "stack", identifier: "123456", ...r }] });
-const labels = (n: number): Record<string, string> =>
-  Object.fromEntries(Array.from({ length: n }, (_, i) => [`key${i}`, `value${i}`]));
+/** Regressions: each case (A-D) failed against an earlier version of `check`. */
+import {
+  accessPolicyProvider,
+  LABEL,
+  labels,
+  policy,
+  providers,
+  realm,
+  stack,
+  stackProvider,
+  UNKNOWN,
+  type Kind,
+  type Props,
+} from "./fixtures";
 
 // Bug A: a bad label key must be reported with the label rule, not "must be a map of strings".
 test.each<[string, Record<string, unknown>]>([

@@ -1,14 +1,11 @@
 /**
  * `diff` of Stack, AccessPolicy and Token: for every field, update vs replace vs no change, set
- * order and duplicates, timestamp forms, and preview's unknown values (issue 4 "For every
- * resource", DESIGN.md rule 2). `olds` are shaped like what each module's `toOutputs` stores;
- * `news` like what `check` returns.
+ * order and duplicates, timestamp forms, and preview's unknown values; a second preview after `up`
+ * must show no change. `olds` are shaped like what each module's `toOutputs` stores; `news` like
+ * what `check` returns.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "../../provider/resources/framework";
-import { stackProvider } from "../../provider/resources/stack";
-import { accessPolicyProvider } from "../../provider/resources/accessPolicy";
-import { tokenProvider } from "../../provider/resources/token";
+import { accessPolicyProvider, stackProvider, tokenProvider, UNKNOWN } from "./fixtures";
 
 type Props = Record<string, unknown>;
 type Diff = (id: string, olds: Props, news: Props) => Promise<pulumi.dynamic.DiffResult>;
@@ -19,7 +16,7 @@ type Expect = "none" | "update" | { replace: string[]; deleteBeforeReplace: bool
 
 async function expectDiff(diff: Diff, id: string, olds: Props, news: Props, expected: Expect) {
   const r = await diff(id, olds, news);
-  // `changes` must always be explicit (DESIGN.md rule 2).
+  // `changes` must always be explicit: left undefined, the engine diffs every property itself.
   expect(typeof r.changes).toBe("boolean");
   const got = {
     changes: r.changes,

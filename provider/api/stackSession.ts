@@ -1,22 +1,21 @@
 /**
  * Short-lived Admin credentials for a stack's own Grafana API. Listing and deleting a stack's API
- * keys happen at the stack URL and need an Admin key of that stack (real-api-behaviour.md "Hosted
- * Grafana instance API keys"); the Cloud API can only create keys. The Terraform provider made one
- * temporary key per operation and per resource, which cost rate limit; here one temporary key
- * (60 s life) serves every key of a stack within this provider process while it stays valid.
+ * keys happen at the stack URL and need an Admin key of that stack; the Cloud API can only create
+ * keys. The Terraform provider made one temporary key per operation and per resource, which cost
+ * rate limit; here one temporary key (60 s life) serves every key of a stack while it stays valid.
  *
- * The cache is module state, keyed by API URL + stack slug. It holds the key in memory only: never
- * in state, logs or error messages. A temporary key is used for 45 s at most, deleted 50 s after
- * creation if the process still runs, and expires by itself at 60 s otherwise, so none outlives
- * its 60-second life.
+ * The sessions live with the `ApiClient` that opened them (one cache per client instance), keyed
+ * by stack slug. A temporary key is held in memory only: never in state, logs or error messages.
+ * It is used for 45 s at most, deleted 50 s after creation if the process still runs, and expires
+ * by itself at 60 s otherwise, so none outlives its 60-second life.
  */
 import { randomBytes } from "node:crypto";
-import { getStack, isGoneStatus, type StackResponse } from "../api/stacks";
-import { createStackApiKey, deleteStackApiKey, listStackApiKeys, type StackKey } from "../api/stackKeys";
+import { clock } from "../clock";
+import { withContext } from "../client/context";
 import { isNotFoundError } from "../client/errors";
 import type { ApiClient } from "../client/http";
-import { getClient, resolveConfig } from "../config";
-import { withContext } from "./framework";
+import { createStackApiKey, deleteStackApiKey, listStackApiKeys, type StackKey } from "./stackKeys";
+import { getStack, isGoneStatus, type StackResponse } from "./stacks";
 
 /** Names of the temporary keys start with this, so they are recognisable in the Grafana UI. */
 export const TEMP_KEY_PREFIX = "pulumi-grafana-cloud-temp-admin-";
@@ -41,16 +40,26 @@ export interface AdminSession {
 }
 
 interface Entry extends AdminSession {
-  cacheKey: string;
+  client: ApiClient;
   retire: NodeJS.Timeout;
 }
 
-const sessions = new Map<string, Entry>();
-const opening = new Map<string, Promise<Entry | StackGone>>();
-const listing = new Map<string, Promise<StackKey[] | StackGone>>();
+/** One client's sessions, the sessions being opened, and the key lists being fetched, by slug. */
+interface Cache {
+  sessions: Map<string, Entry>;
+  opening: Map<string, Promise<Entry | StackGone>>;
+  listing: Map<string, Promise<StackKey[] | StackGone>>;
+}
 
-function cacheKeyOf(stackSlug: string): string {
-  return `${resolveConfig().url}\u0000${stackSlug}`;
+const caches = new WeakMap<ApiClient, Cache>();
+
+function cacheOf(client: ApiClient): Cache {
+  let cache = caches.get(client);
+  if (!cache) {
+    cache = { sessions: new Map(), opening: new Map(), listing: new Map() };
+    caches.set(client, cache);
+  }
+  return cache;
 }
 
 const isUnauthorized = (e: unknown): boolean => e instanceof Error && e.name === "UnauthorizedError";
@@ -69,8 +78,8 @@ export async function findLiveStack(
   }
 }
 
-async function open(client: ApiClient, cacheKey: string, stackSlug: string): Promise<Entry | StackGone> {
-  const startedAt = Date.now();
+async function open(client: ApiClient, stackSlug: string): Promise<Entry | StackGone> {
+  const startedAt = clock.now();
   const stack = await findLiveStack(client, stackSlug);
   if (stack === STACK_GONE) return STACK_GONE;
   const name = `${TEMP_KEY_PREFIX}${startedAt}-${randomBytes(4).toString("hex")}`;
@@ -92,47 +101,47 @@ async function open(client: ApiClient, cacheKey: string, stackSlug: string): Pro
     );
   }
   const entry: Entry = {
-    cacheKey,
+    client,
     stackSlug,
     stackUrl: stack.url,
     key: created.key,
     keyId: created.id,
     // Counted from before the stack lookup, so a slow create only shortens the use.
     usableUntil: startedAt + USABLE_MS,
-    retire: setTimeout(() => void retire(entry), Math.max(0, startedAt + RETIRE_MS - Date.now())),
+    retire: setTimeout(() => void retire(entry), Math.max(0, startedAt + RETIRE_MS - clock.now())),
   };
   // The timer must not keep a process (a test run, a provider host) alive.
   entry.retire.unref();
-  sessions.set(cacheKey, entry);
+  cacheOf(client).sessions.set(stackSlug, entry);
   return entry;
-}
-
-/** Deletes the temporary key with itself; best effort, it expires anyway. */
-async function retire(entry: Entry): Promise<void> {
-  clearTimeout(entry.retire);
-  if (sessions.get(entry.cacheKey) === entry) sessions.delete(entry.cacheKey);
-  try {
-    await deleteStackApiKey(getClient(), entry.stackUrl, entry.key, entry.keyId);
-  } catch {
-    // Already deleted or expired, or the configuration changed: the key dies at 60 s regardless.
-  }
 }
 
 function forget(entry: Entry): void {
   clearTimeout(entry.retire);
-  if (sessions.get(entry.cacheKey) === entry) sessions.delete(entry.cacheKey);
+  const sessions = cacheOf(entry.client).sessions;
+  if (sessions.get(entry.stackSlug) === entry) sessions.delete(entry.stackSlug);
+}
+
+/** Deletes the temporary key with itself; best effort, it expires anyway. */
+async function retire(entry: Entry): Promise<void> {
+  forget(entry);
+  try {
+    await deleteStackApiKey(entry.client, entry.stackUrl, entry.key, entry.keyId);
+  } catch {
+    // Already deleted or expired: the key dies at 60 s regardless.
+  }
 }
 
 /** A valid session for the stack (shared with concurrent callers), or STACK_GONE. */
 async function session(client: ApiClient, stackSlug: string): Promise<Entry | StackGone> {
-  const cacheKey = cacheKeyOf(stackSlug);
-  const cached = sessions.get(cacheKey);
-  if (cached && Date.now() < cached.usableUntil) return cached;
+  const { sessions, opening } = cacheOf(client);
+  const cached = sessions.get(stackSlug);
+  if (cached && clock.now() < cached.usableUntil) return cached;
   // A stale one stays until its retire timer deletes it; a new one replaces it in the cache.
-  const inflight = opening.get(cacheKey);
+  const inflight = opening.get(stackSlug);
   if (inflight) return inflight;
-  const p = open(client, cacheKey, stackSlug).finally(() => opening.delete(cacheKey));
-  opening.set(cacheKey, p);
+  const p = open(client, stackSlug).finally(() => opening.delete(stackSlug));
+  opening.set(stackSlug, p);
   return p;
 }
 
@@ -142,55 +151,74 @@ async function session(client: ApiClient, stackSlug: string): Promise<Entry | St
  * with a new one.
  */
 export async function withStackAdmin<T>(
+  client: ApiClient,
   stackSlug: string,
-  fn: (client: ApiClient, s: AdminSession) => Promise<T>,
+  fn: (s: AdminSession) => Promise<T>,
 ): Promise<T | StackGone> {
-  const client = getClient();
   const first = await session(client, stackSlug);
   if (first === STACK_GONE) return STACK_GONE;
   try {
-    return await fn(client, first);
+    return await fn(first);
   } catch (e) {
     if (!isUnauthorized(e)) throw e;
     forget(first);
     const second = await session(client, stackSlug);
     if (second === STACK_GONE) return STACK_GONE;
-    return fn(client, second);
+    return fn(second);
   }
+}
+
+/** The stack's keys as of now, expired ones included, or STACK_GONE. */
+export function fetchStackKeys(client: ApiClient, stackSlug: string): Promise<StackKey[] | StackGone> {
+  return withStackAdmin(client, stackSlug, (s) => listStackApiKeys(client, s.stackUrl, s.key));
 }
 
 /**
  * Every API key of the stack, expired ones included, or STACK_GONE. Concurrent callers for one
- * stack (a refresh reads its resources in parallel) share one request.
+ * stack (a refresh reads its resources in parallel) share one request, so the answer may predate a
+ * key made meanwhile: a caller that needs a key it just made uses `fetchStackKeys`.
  */
-export function listStackKeys(stackSlug: string): Promise<StackKey[] | StackGone> {
-  const cacheKey = cacheKeyOf(stackSlug);
-  const inflight = listing.get(cacheKey);
+export function listStackKeys(client: ApiClient, stackSlug: string): Promise<StackKey[] | StackGone> {
+  const { listing } = cacheOf(client);
+  const inflight = listing.get(stackSlug);
   if (inflight) return inflight;
-  const p = listOnce(stackSlug).finally(() => listing.delete(cacheKey));
-  listing.set(cacheKey, p);
+  const p = listOnce(client, stackSlug).finally(() => listing.delete(stackSlug));
+  listing.set(stackSlug, p);
   return p;
 }
 
-async function listOnce(stackSlug: string): Promise<StackKey[] | StackGone> {
+async function listOnce(client: ApiClient, stackSlug: string): Promise<StackKey[] | StackGone> {
   try {
-    return await withStackAdmin(stackSlug, (c, s) => listStackApiKeys(c, s.stackUrl, s.key));
+    return await fetchStackKeys(client, stackSlug);
   } catch (e) {
     // A 404 at the stack URL: the stack went away after its URL was cached, or the stack does not
     // serve this API. Only the first may drop the keys from state, so ask the Cloud API which.
     if (!isNotFoundError(e)) throw e;
-    const cached = sessions.get(cacheKeyOf(stackSlug));
+    const cached = cacheOf(client).sessions.get(stackSlug);
     if (cached) forget(cached);
-    if ((await findLiveStack(getClient(), stackSlug)) === STACK_GONE) return STACK_GONE;
+    if ((await findLiveStack(client, stackSlug)) === STACK_GONE) return STACK_GONE;
+    throw e;
+  }
+}
+
+/** Deletes a key through the stack URL; false when it (or the stack) was already gone. */
+export async function deleteStackKey(client: ApiClient, stackSlug: string, keyId: number): Promise<boolean> {
+  try {
+    const r = await withStackAdmin(client, stackSlug, (s) =>
+      deleteStackApiKey(client, s.stackUrl, s.key, keyId),
+    );
+    return r !== STACK_GONE;
+  } catch (e) {
+    if (isNotFoundError(e)) return false;
     throw e;
   }
 }
 
 /**
- * Deletes every cached temporary key now and empties the cache. Tests call it between cases; a
- * long-lived process may call it when done.
+ * Deletes every temporary key this client holds now and empties its cache. Tests call it between
+ * cases; a long-lived process may call it when done.
  */
-export async function releaseStackAdminKeys(): Promise<void> {
-  const entries = [...sessions.values()];
+export async function releaseStackAdminKeys(client: ApiClient): Promise<void> {
+  const entries = [...cacheOf(client).sessions.values()];
   await Promise.all(entries.map((e) => retire(e)));
 }

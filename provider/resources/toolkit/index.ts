@@ -1,0 +1,8 @@
+/** The resource toolkit: what a resource module needs to declare a resource. */
+export * from "./check";
+export * from "./define";
+export * from "./diff";
+export * from "./errors";
+export * from "./recovery";
+export * from "./resource";
+export * from "./util";

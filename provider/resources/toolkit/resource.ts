@@ -1,0 +1,67 @@
+/**
+ * The resource classes: one base class does the constructor work every resource shares (the
+ * serialized provider stub, the output names, secret outputs, the type token, outputs taken from
+ * the id), and `resourceClass` makes the class of one definition, typed by its Args and outputs:
+ *
+ *     export class Token extends resourceClass<TokenArgs, TokenOutputs>(token) {}
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { providerStub } from "../stub";
+import type { ClassSpec, ResourceDefinition } from "./define";
+
+/** The declared outputs of a resource class: every output, as a `pulumi.Output` of its type. */
+export type OutputsOf<O> = { readonly [K in keyof O]-?: pulumi.Output<O[K]> };
+
+/**
+ * The property bag for a dynamic resource: the args plus every output name set to undefined, so
+ * the engine exposes them as outputs of the resource.
+ */
+export function withOutputs(args: object, outputs: readonly string[]): Record<string, unknown> {
+  const props: Record<string, unknown> = {};
+  for (const o of outputs) props[o] = undefined;
+  for (const [k, v] of Object.entries(args)) if (v !== undefined) props[k] = v;
+  return props;
+}
+
+/** A Grafana Cloud resource, type token `pulumi-nodejs:dynamic/grafana-cloud:<kind>`. */
+export abstract class GrafanaResource extends pulumi.dynamic.Resource {
+  protected constructor(spec: ClassSpec, name: string, args: object, opts?: pulumi.CustomResourceOptions) {
+    const options =
+      spec.secrets.length > 0
+        ? pulumi.mergeOptions(opts, { additionalSecretOutputs: [...spec.secrets] })
+        : opts;
+    super(
+      providerStub(spec.kind),
+      name,
+      withOutputs(args, spec.outputNames),
+      options,
+      "grafana-cloud",
+      spec.kind,
+    );
+    for (const [output, fromId] of spec.idOutputs) Reflect.set(this, output, this.id.apply(fromId));
+  }
+}
+
+/** The constructor of a resource class: instances hold every output of `O`. */
+export type ResourceClass<Args, O> = new (
+  name: string,
+  args: Args,
+  opts?: pulumi.CustomResourceOptions,
+) => GrafanaResource & OutputsOf<O>;
+
+/**
+ * The base of the public class of `definition`, whose constructor takes `Args`. The engine sets
+ * the outputs on each instance (their names are registered by withOutputs); TypeScript cannot add
+ * members from a mapped type to a class, so this signature states them, and the implementation's
+ * own signature (without them) is what TypeScript checks the class against.
+ */
+export function resourceClass<Args extends object, O>(
+  definition: ResourceDefinition<string, O>,
+): ResourceClass<Args, O>;
+export function resourceClass(definition: ClassSpec): ResourceClass<object, unknown> {
+  return class Resource extends GrafanaResource {
+    constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {
+      super(definition, name, args, opts);
+    }
+  };
+}
