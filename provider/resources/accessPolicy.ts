@@ -120,7 +120,8 @@ export const accessPolicyOutputs = accessPolicyInputs.extend({
   status: z.string(),
   /** The policy id (a UUID), also the resource id. */
   policyId: z.string(),
-  orgId: z.string(),
+  /** Optional in the contract's answers. */
+  orgId: z.string().optional(),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
 });
@@ -145,28 +146,60 @@ function realmsBody(realms: AccessPolicyInputs["realms"]) {
   );
 }
 
-function toOutputs(p: AccessPolicyResponse, region: string, adoptExisting: boolean): AccessPolicyOutputs {
+type Realms = AccessPolicyOutputs["realms"];
+const realmsOutput = accessPolicyOutputs.shape.realms;
+
+/**
+ * The realms as the API holds them. The contract makes a realm's `type` and `identifier` optional
+ * in answers; where the answer leaves either out, the realms we sent (or last recorded) stand in,
+ * since the API accepted them as they are, so a thin answer does not show as drift.
+ */
+function realmsOf(p: AccessPolicyResponse, known: Realms): Realms {
+  const answered: Realms = [];
+  for (const r of p.realms) {
+    if (r.type === undefined || r.identifier === undefined) return known;
+    const selectors = (r.labelPolicies ?? []).flatMap((l) => (l.selector === undefined ? [] : [l.selector]));
+    answered.push(
+      compact({
+        type: r.type,
+        identifier: r.identifier,
+        labelPolicies: selectors.length > 0 ? selectors.map((selector) => ({ selector })) : undefined,
+      }),
+    );
+  }
+  return answered;
+}
+
+/** What an earlier step recorded, for the fields a thin answer may lack. */
+interface Known {
+  realms: Realms;
+  orgId?: string | undefined;
+}
+
+function knownFrom(props: Record<string, unknown>): Known {
+  const realms = realmsOutput.safeParse(props["realms"]);
+  const orgId = props["orgId"];
+  return { realms: realms.success ? realms.data : [], orgId: typeof orgId === "string" ? orgId : undefined };
+}
+
+function toOutputs(
+  p: AccessPolicyResponse,
+  region: string,
+  adoptExisting: boolean,
+  known: Known,
+): AccessPolicyOutputs {
   const subnets = p.conditions?.allowedSubnets ?? [];
   return compact({
     region,
     name: p.name,
     displayName: p.displayName ?? p.name,
     scopes: p.scopes,
-    realms: p.realms.map((r) =>
-      compact({
-        type: r.type,
-        identifier: r.identifier,
-        labelPolicies:
-          r.labelPolicies && r.labelPolicies.length > 0
-            ? r.labelPolicies.map((l) => ({ selector: l.selector }))
-            : undefined,
-      }),
-    ),
+    realms: realmsOf(p, known.realms),
     conditions: subnets.length > 0 ? { allowedSubnets: subnets } : undefined,
     status: p.status ?? "active",
     adoptExisting,
     policyId: p.id,
-    orgId: p.orgId,
+    orgId: p.orgId ?? known.orgId,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   });
@@ -259,19 +292,24 @@ export const accessPolicy = defineResource({
         );
       },
     });
-    return { id: p.id, outs: toOutputs(p, region, inputs.adoptExisting) };
+    return { id: p.id, outs: toOutputs(p, region, inputs.adoptExisting, { realms: inputs.realms }) };
   },
 
   async read(id, props, { client }) {
     const region = String(props["region"]);
-    return toOutputs(await getAccessPolicy(client, region, id), region, Boolean(props["adoptExisting"]));
+    const p = await getAccessPolicy(client, region, id);
+    return toOutputs(p, region, Boolean(props["adoptExisting"]), knownFrom(props));
   },
 
-  async update(id, _olds, inputs, { client }) {
+  async update(id, olds, inputs, { client }) {
     return toOutputs(
       await updateAccessPolicy(client, inputs.region, id, updateBody(inputs)),
       inputs.region,
       inputs.adoptExisting,
+      {
+        ...knownFrom(olds),
+        realms: inputs.realms,
+      },
     );
   },
 
