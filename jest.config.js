@@ -22,6 +22,7 @@ module.exports = {
     project("unit"),
     project("api"),
     project("emulator"),
+    project("contract"),
     project("provider"),
     engineProject("engine"),
     engineProject("faults"),

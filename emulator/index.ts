@@ -2,7 +2,7 @@ import { Ctx, ResolvedOptions } from "./context";
 import { buildServer } from "./server";
 
 export type { FaultKind, FaultSpec } from "./faults";
-export type { RequestLogEntry } from "./requestLog";
+export type { RequestLogEntry } from "./hooks/requestLog";
 
 /**
  * The local Grafana Cloud API emulator: a real HTTP server with its own model of the service

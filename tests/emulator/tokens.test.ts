@@ -1,7 +1,7 @@
-import { control, createPolicy, expectError, useEmulator } from "./helpers";
+import { createPolicy, expectError, useEmulator } from "./helpers";
 
 describe("tokens", () => {
-  const { api } = useEmulator();
+  const { api, control } = useEmulator();
 
   const createToken = async (policyId: string, body: Record<string, unknown> = {}, region = "us") => {
     const res = await api().post(`/api/v1/tokens?region=${region}`, {
@@ -134,7 +134,7 @@ describe("tokens", () => {
     expectError(await api().get(`/api/v1/tokens/${t1.id}?region=us`), 404, "NotFound");
     const listed = await api().get("/api/v1/tokens?region=us");
     expect(listed.body.items.map((t: { id: string }) => t.id)).toEqual([kept.id]);
-    const state = await control(api(), "GET", "/state");
+    const state = await control().state();
     expect(state.tokens.map((t: { name: string }) => t.name)).toEqual(["t3"]);
   });
 
@@ -145,11 +145,11 @@ describe("tokens", () => {
     await createToken(policy.id, { name: "forever" });
     expect((await api().get(`/api/v1/tokens/${created.id}?region=us`)).status).toBe(200);
 
-    await control(api(), "POST", "/clock", { advanceSeconds: 61 });
+    await control().advanceClock(61);
     expectError(await api().get(`/api/v1/tokens/${created.id}?region=us`), 404, "NotFound");
     const listed = await api().get("/api/v1/tokens?region=us");
     expect(listed.body.items.map((t: { name: string }) => t.name)).toEqual(["forever"]);
-    await control(api(), "DELETE", "/clock");
+    await control().call("DELETE", "/clock");
   });
 
   describe("list filters and paging", () => {

@@ -11,6 +11,8 @@ export interface RequestLogEntry {
   path: string;
   query: Record<string, string>;
   status: number;
+  durationMs: number;
+  time: string;
   fault?: string;
 }
 
@@ -24,8 +26,18 @@ export interface EmulatorControl {
   /** Empties all state, faults, the request log and the clock. */
   reset(): Promise<void>;
   advanceClock(seconds: number): Promise<void>;
+  /** Makes the emulator's clock read `now` (RFC 3339); it keeps running from there. */
+  setClock(now: string): Promise<void>;
+  /** The emulator clock's time, RFC 3339. */
+  clock(): Promise<string>;
+  /** Back to real time. */
+  resetClock(): Promise<void>;
+  /** Publishes a catalog version of a plugin (`latest` then resolves to the newest). */
+  releasePlugin(plugin: string, version: string): Promise<{ latestVersion: string; versions: string[] }>;
   /** `GET /_emulator/state`: every object, deleted stacks included. */
   state(): Promise<EmulatorState>;
+  /** Any control endpoint, `method /_emulator${path}`: the parsed answer. */
+  call(method: string, path: string, body?: unknown): Promise<any>;
 }
 
 export interface EmulatorState {
@@ -62,6 +74,7 @@ export function controlOf(url: string): EmulatorControl {
     if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
+  const clockOf = (answer: unknown): string => (answer as { now: string }).now;
   return {
     url,
     requests: async () => (await call("GET", "/_emulator/requests")) as RequestLogEntry[],
@@ -71,7 +84,16 @@ export function controlOf(url: string): EmulatorControl {
     reset: async () => void (await call("POST", "/_emulator/reset")),
     advanceClock: async (seconds) =>
       void (await call("POST", "/_emulator/clock", { advanceSeconds: seconds })),
+    setClock: async (now) => void (await call("POST", "/_emulator/clock", { now })),
+    clock: async () => clockOf(await call("GET", "/_emulator/clock")),
+    resetClock: async () => void (await call("DELETE", "/_emulator/clock")),
+    releasePlugin: async (plugin, version) =>
+      (await call("POST", "/_emulator/plugins/release", { plugin, version })) as {
+        latestVersion: string;
+        versions: string[];
+      },
     state: async () => (await call("GET", "/_emulator/state")) as EmulatorState,
+    call: (method, path, body) => call(method, `/_emulator${path}`, body),
   };
 }
 

@@ -1,6 +1,9 @@
+import { invalid, notFound } from "../errors";
+import { REGION_RE, REGION_RULE, queryValue } from "../validation";
+
 /**
- * Built-in reference data: stack regions (grafana-cloud-api.md, "List regions") and a small
- * plugin catalog of real plugin slugs (grafana-cloud-api.md, "Grafana plugins").
+ * The stack regions: built-in reference data, the ones the public region list shows plus AWS
+ * Ireland. Regions are looked up by slug; an unknown one answers 404 "stack region not found".
  */
 
 export interface Region {
@@ -105,48 +108,19 @@ export function regionView(r: Region): Record<string, unknown> {
   };
 }
 
-export interface CatalogEntry {
-  /** The catalog's numeric plugin id (`pluginId` in installation responses). */
-  id: number;
-  name: string;
-  /** Published versions; the newest by semantic-version order is `latestVersion`. */
-  versions: string[];
+/**
+ * `region` is required on every access-policy and token call; a malformed one is an invalid
+ * argument, an unknown one answers 404 "stack region not found".
+ */
+export function requireRegionParam(query: unknown): Region {
+  const region = queryValue(query, "region");
+  if (region === undefined || region === "") throw invalid("region: query parameter is required");
+  if (!REGION_RE.test(region)) throw invalid(`region: ${REGION_RULE}`);
+  return requireRegion(region);
 }
 
-export function defaultCatalog(): Record<string, CatalogEntry> {
-  return {
-    "grafana-clock-panel": { id: 2, name: "Clock", versions: ["2.1.3", "2.1.5", "2.1.8"] },
-    "grafana-github-datasource": { id: 663, name: "GitHub", versions: ["1.3.0", "1.3.1", "1.5.7"] },
-    "grafana-piechart-panel": { id: 8, name: "Pie Chart (old)", versions: ["1.6.2", "1.6.4"] },
-    "grafana-worldmap-panel": { id: 9, name: "Worldmap Panel", versions: ["0.3.3", "1.0.5", "1.0.6"] },
-    "grafana-polystat-panel": { id: 112, name: "Polystat", versions: ["2.0.7", "2.1.4", "2.1.13"] },
-    "yesoreyeram-infinity-datasource": {
-      id: 575,
-      name: "Infinity",
-      versions: ["2.4.0", "2.9.1", "3.0.0"],
-    },
-    "marcusolsson-json-datasource": { id: 446, name: "JSON API", versions: ["1.3.10", "1.3.12"] },
-  };
-}
-
-/** Compares dotted numeric versions (`1.10.0` > `1.9.3`); a pre-release suffix sorts first. */
-export function compareVersions(a: string, b: string): number {
-  const parse = (v: string): { nums: number[]; pre: string } => {
-    const [core = "", pre = ""] = v.split("-", 2);
-    return { nums: core.split(".").map((p) => Number.parseInt(p, 10) || 0), pre };
-  };
-  const pa = parse(a);
-  const pb = parse(b);
-  for (let i = 0; i < Math.max(pa.nums.length, pb.nums.length); i++) {
-    const d = (pa.nums[i] ?? 0) - (pb.nums[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  if (pa.pre === pb.pre) return 0;
-  if (pa.pre === "") return 1;
-  if (pb.pre === "") return -1;
-  return pa.pre < pb.pre ? -1 : 1;
-}
-
-export function latestVersion(entry: CatalogEntry): string {
-  return [...entry.versions].sort(compareVersions).at(-1) ?? "";
+export function requireRegion(slug: string): Region {
+  const region = findRegion(slug);
+  if (region === undefined) throw notFound("stack region not found");
+  return region;
 }
