@@ -25,6 +25,7 @@ export interface ResolvedOptions {
   maxStacks: number;
   org: OrgInfo;
   logger: boolean;
+  strictContract: boolean;
 }
 
 /** Who a request authenticated as. */
@@ -52,6 +53,11 @@ export class Ctx {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** Answer exactly as the official contract says, where it and the observed service disagree. */
+  get strict(): boolean {
+    return this.opts.strictContract;
   }
 
   get state(): Frozen<State> {

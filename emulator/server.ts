@@ -28,8 +28,8 @@ function parseJsonBody(body: string): unknown {
 
 /**
  * The emulator's HTTP server: hooks in the order a request meets them (the request log marks and
- * stamps it, injected faults and latency, authentication and scope, the rate limit), then the
- * routes, which parse, call the model and answer.
+ * stamps it, injected faults and latency, authentication and scope, the required X-Request-Id,
+ * the rate limit), then the routes, which parse, call the model and answer.
  */
 export function buildServer(ctx: Ctx): FastifyInstance {
   const app = Fastify({
@@ -52,9 +52,9 @@ export function buildServer(ctx: Ctx): FastifyInstance {
   registerRequestLog(app, ctx);
   registerFaults(app, ctx);
   registerAuth(app, ctx);
-  registerRateLimit(app, ctx);
   registerRequestId(app);
-  registerErrorHandling(app);
+  registerRateLimit(app, ctx);
+  registerErrorHandling(app, ctx);
 
   registerControl(app, ctx);
   registerAccessPolicies(app, ctx);

@@ -25,6 +25,10 @@ export interface PluginRecord {
 
 export type Plugin = Frozen<PluginRecord>;
 
+/**
+ * What the API answers for an installation. One never updated answers `updatedAt: null` as
+ * observed; under the contract, which allows no null there, the field is left out.
+ */
 export function pluginView(ctx: Ctx, stack: Stack, p: Plugin): Record<string, unknown> {
   const entry = ctx.state.catalog[p.plugin];
   return {
@@ -38,7 +42,7 @@ export function pluginView(ctx: Ctx, stack: Stack, p: Plugin): Record<string, un
     version: p.version,
     latestVersion: entry === undefined ? p.version : latestVersion(entry),
     createdAt: iso(p.createdAt),
-    updatedAt: isoOrNull(p.updatedAt),
+    ...(p.updatedAt === null && ctx.strict ? {} : { updatedAt: isoOrNull(p.updatedAt) }),
     links: [
       { rel: "self", href: `/instances/${stack.slug}/plugins/${p.plugin}` },
       { rel: "instance", href: `/instances/${stack.slug}` },

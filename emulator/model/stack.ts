@@ -3,17 +3,87 @@ import { iso, isoOrNull } from "../clock";
 import type { Ctx } from "../context";
 import { conflict, forbidden, invalid, loading, notFound } from "../errors";
 import type { Frozen } from "../store";
-import { LABEL_RE, MAX_LABELS, REGION_RE, REGION_RULE, SLUG_RE, isHttpUrl, isObject } from "../validation";
-import { Region, findRegion, requireRegion } from "./region";
+import {
+  LABEL_RE,
+  MAX_LABELS,
+  REGION_RE,
+  REGION_RULE,
+  SLUG_RE,
+  isHttpUrl,
+  isObject,
+  parseTime,
+  queryList,
+  queryValue,
+} from "../validation";
+import {
+  Region,
+  compareValues,
+  findRegion,
+  parseDirection,
+  privateLink,
+  regionClusters,
+  regionServiceUrls,
+  requireRegion,
+} from "./region";
 
 /**
  * Stacks (`/instances`). Creation is asynchronous: a new stack is `pending` for the first half of
  * the readiness delay, `starting` for the second, then `active`. A deleted stack stays `deleting`
  * for the delete delay, then `deleted`, and GET still answers it. Both are derived from timestamps
- * when read. Deleting a stack removes its plugins and its API keys, which live inside its Grafana.
+ * when read. Tests may set any other status of the service through the control API (`paused`,
+ * `suspended`, `archived`, `migrating`...), which holds until cleared or the stack is deleted.
+ * Deleting a stack removes its plugins and its API keys, which live inside its Grafana.
  */
 
-export type StackStatus = "pending" | "starting" | "active" | "deleting" | "deleted";
+/** The service's stack statuses (14). */
+export const STACK_STATUSES = [
+  "active",
+  "archived",
+  "archiving",
+  "deleted",
+  "deleting",
+  "migrated",
+  "migrating",
+  "paused",
+  "pending",
+  "restoring",
+  "starting",
+  "suspended",
+  "suspending",
+  "unknown",
+] as const;
+export type StackStatus = (typeof STACK_STATUSES)[number];
+
+/** The per-service statuses (hosted metrics, logs, traces, ...): only these four. */
+export type ServiceStatus = "active" | "deleted" | "suspended" | "unknown";
+
+/**
+ * A stack's services while the stack has this status: running while it starts, runs or moves;
+ * suspended with it (a paused stack's Grafana sleeps, its data services are held); deleted once it
+ * is archived or deleted.
+ */
+export function serviceStatusOf(status: StackStatus): ServiceStatus {
+  switch (status) {
+    case "active":
+    case "pending":
+    case "starting":
+    case "migrating":
+    case "migrated":
+    case "restoring":
+      return "active";
+    case "paused":
+    case "suspended":
+    case "suspending":
+      return "suspended";
+    case "archived":
+    case "archiving":
+    case "deleting":
+    case "deleted":
+      return "deleted";
+    case "unknown":
+      return "unknown";
+  }
+}
 
 export interface ServiceIds {
   prom: number;
@@ -22,6 +92,8 @@ export interface ServiceIds {
   traces: number;
   alerts: number;
   profiles: number;
+  /** Fleet management (`agentManagementInstance...`). */
+  fleet: number;
 }
 
 export interface StackRecord {
@@ -42,6 +114,8 @@ export interface StackRecord {
   deletedAt: number | null;
   /** When `deleting` turns into `deleted`. */
   deleteDoneAt: number | null;
+  /** A status set through the control API; null: derived from the times above. */
+  statusOverride: StackStatus | null;
   serviceIds: ServiceIds;
   /** Next id for a hosted Grafana API key on this stack (Grafana numbers them per instance). */
   nextKeyId: number;
@@ -51,14 +125,26 @@ export type Stack = Frozen<StackRecord>;
 
 /** Brings a stack record from an older state file up to date. */
 export function migrateStack(s: StackRecord): StackRecord {
-  return s;
+  const ids: Partial<ServiceIds> = s.serviceIds;
+  return {
+    ...s,
+    statusOverride: s.statusOverride ?? null,
+    serviceIds: { ...s.serviceIds, fleet: ids.fleet ?? Math.max(...Object.values(s.serviceIds)) + 1 },
+  };
 }
 
 /** Numeric ids stay below 2^24, as the service's do. */
 const MAX_ID = 2 ** 24;
 
+/** The Grafana version the emulated stacks run. */
+export const GRAFANA_VERSION = "11.5.0";
+
+/** Fixed creation time of the emulated org. */
+const ORG_CREATED_AT = "2023-01-04T06:43:00.000Z";
+
 export function stackStatus(s: Stack, now: number): StackStatus {
   if (s.deletedAt !== null) return now < (s.deleteDoneAt ?? s.deletedAt) ? "deleting" : "deleted";
+  if (s.statusOverride !== null) return s.statusOverride;
   if (now >= s.readyAt) return "active";
   return now < s.createdAt + (s.readyAt - s.createdAt) / 2 ? "pending" : "starting";
 }
@@ -76,36 +162,6 @@ export function stackRegion(s: Stack): Region {
 /** The stack's Grafana URL: served by the emulator itself unless a custom domain was given. */
 export function stackUrl(ctx: Ctx, s: Stack): string {
   return s.customUrl ?? `${ctx.baseUrl}/grafana/${s.slug}`;
-}
-
-/** Per-region service hosts. They are data for clients to record, never contacted. */
-export interface ServiceUrls {
-  prom: string;
-  graphite: string;
-  logs: string;
-  traces: string;
-  alerts: string;
-  profiles: string;
-  otlp: string;
-  influx: string;
-  oncall: string;
-  appPlatform: string;
-}
-
-export function serviceUrls(region: Region): ServiceUrls {
-  const c = region.clusterSlug;
-  return {
-    prom: `https://prometheus-${c}.grafana.net`,
-    graphite: `https://graphite-${c}.grafana.net`,
-    logs: `https://${region.logsHost}.grafana.net`,
-    traces: `https://${region.tracesHost}.grafana.net`,
-    alerts: `https://alertmanager-${c}.grafana.net`,
-    profiles: `https://profiles-${c}.grafana.net`,
-    otlp: `https://otlp-gateway-${c}.grafana.net/otlp`,
-    influx: `https://influx-${c}.grafana.net`,
-    oncall: `https://oncall-${c}.grafana.net/oncall`,
-    appPlatform: `https://app-platform-apiserver-${c}.grafana.net`,
-  };
 }
 
 /** Lookup by numeric id or by slug: `/instances/{idOrSlug}` takes either. */
@@ -137,20 +193,29 @@ export function requireActive(ctx: Ctx, s: Stack): void {
 }
 
 export function stackView(ctx: Ctx, s: Stack): Record<string, unknown> {
-  const now = ctx.now();
-  const status = stackStatus(s, now);
+  const status = stackStatus(s, ctx.now());
+  const serviceStatus = serviceStatusOf(status);
   const region = stackRegion(s);
-  const urls = serviceUrls(region);
+  const clusters = regionClusters(region);
+  const regionUrls = regionServiceUrls(region);
   const url = stackUrl(ctx, s);
   const org = ctx.opts.org;
   const ids = s.serviceIds;
-  // The hosted services follow the stack's own lifecycle.
-  const serviceStatus = status;
+  // A per-service block: the hosted instance's id, name, URL, status, cluster and usage.
+  const service = (prefix: string, id: number, suffix: string, cluster: { id: number; url: string }) => ({
+    [`${prefix}Id`]: id,
+    [`${prefix}Name`]: `${s.slug}-${suffix}`,
+    [`${prefix}Url`]: cluster.url,
+    [`${prefix}Status`]: serviceStatus,
+    [`${prefix}ClusterId`]: cluster.id,
+  });
+  const usage = (prefix: string) => ({ [`${prefix}CurrentUsage`]: 0, [`${prefix}BillingUsage`]: 0 });
   return {
     id: s.id,
     orgId: org.id,
     orgSlug: org.slug,
     orgName: org.name,
+    orgCreatedAt: ORG_CREATED_AT,
     type: "grafana",
     name: s.name,
     url,
@@ -159,6 +224,10 @@ export function stackView(ctx: Ctx, s: Stack): Record<string, unknown> {
     description: s.description,
     labels: { ...s.labels },
     status,
+    plan: "gcloud",
+    planName: "Grafana Cloud",
+    runningVersion: status === "active" ? `${GRAFANA_VERSION} (commit: emulator, branch: v11.5.x)` : "",
+    deleteProtection: s.deleteProtection,
     gateway: "istio",
     createdAt: iso(s.createdAt),
     createdBy: org.slug,
@@ -166,71 +235,67 @@ export function stackView(ctx: Ctx, s: Stack): Record<string, unknown> {
     updatedBy: s.updatedAt === null ? "" : org.slug,
     trial: 0,
     trialExpiresAt: null,
-    clusterId: region.clusterId,
-    clusterSlug: region.clusterSlug,
-    clusterName: region.clusterSlug,
-    plan: "gcloud",
-    planName: "Grafana Cloud",
-    billingStartDate: iso(s.createdAt),
-    billingEndDate: isoOrNull(s.deletedAt),
-    billingActiveUsers: 0,
-    billingGrafanaActiveUsers: 0,
-    billingOnCallActiveUsers: 0,
-    currentActiveUsers: 0,
-    currentActiveAdminUsers: 0,
-    currentActiveEditorUsers: 0,
-    currentActiveViewerUsers: 0,
-    dailyUserCnt: 0,
-    dailyAdminCnt: 0,
-    dailyEditorCnt: 0,
-    dailyViewerCnt: 0,
-    dashboardCnt: 0,
-    datasourceCnts: {},
-    userQuota: 10,
-    dashboardQuota: -1,
-    alertQuota: -1,
-    alertCnt: 0,
     ssl: true,
     customAuth: true,
     customDomain: true,
     support: true,
-    runningVersion: status === "active" ? "11.5.0 (commit: emulator, branch: v11.5.x)" : "",
-    machineLearning: 0,
     incident: 0,
-    deleteProtection: s.deleteProtection,
-    hmInstancePromId: ids.prom,
-    hmInstancePromUrl: urls.prom,
-    hmInstancePromName: `${s.slug}-prom`,
-    hmInstancePromStatus: serviceStatus,
-    hmInstancePromCurrentUsage: 0,
-    hmInstancePromCurrentActiveSeries: 0,
-    hmInstanceGraphiteId: ids.graphite,
-    hmInstanceGraphiteUrl: urls.graphite,
-    hmInstanceGraphiteName: `${s.slug}-graphite`,
-    hmInstanceGraphiteType: "graphite-v5",
-    hmInstanceGraphiteStatus: serviceStatus,
-    hmInstanceGraphiteCurrentUsage: 0,
-    hlInstanceId: ids.logs,
-    hlInstanceUrl: urls.logs,
-    hlInstanceName: `${s.slug}-logs`,
-    hlInstanceStatus: serviceStatus,
-    hlInstanceCurrentUsage: 0,
-    amInstanceId: ids.alerts,
-    amInstanceName: `${s.slug}-alerts`,
-    amInstanceUrl: urls.alerts,
-    amInstanceStatus: serviceStatus,
-    amInstanceGeneratorUrl: url,
-    amInstanceGeneratorUrlDatasource: "",
-    htInstanceId: ids.traces,
-    htInstanceUrl: urls.traces,
-    htInstanceName: `${s.slug}-traces`,
-    htInstanceStatus: serviceStatus,
-    hpInstanceId: ids.profiles,
-    hpInstanceUrl: urls.profiles,
-    hpInstanceName: `${s.slug}-profiles`,
-    hpInstanceStatus: serviceStatus,
+    machineLearning: 0,
+    k6OrgId: null,
+    usageStatsId: s.id,
+    machineLearningLogsToken: "",
+    clusterId: region.clusterId,
+    clusterSlug: region.clusterSlug,
+    clusterName: region.clusterSlug,
     regionId: region.id,
     regionSlug: region.slug,
+    regionPublicName: region.name,
+    provider: region.provider,
+    providerRegion: region.providerRegion,
+    regionStackStateServiceUrl: regionUrls.stackStateServiceUrl,
+    regionSyntheticMonitoringApiUrl: regionUrls.syntheticMonitoringApiUrl,
+    regionInsightsApiUrl: regionUrls.insightsApiUrl,
+    regionIntegrationsApiUrl: regionUrls.integrationsApiUrl,
+    regionHostedExportersApiUrl: regionUrls.hostedExportersApiUrl,
+    regionMachineLearningApiUrl: regionUrls.machineLearningApiUrl,
+    regionLLMGatewayUrl: regionUrls.llmGatewayUrl,
+    regionAssistantUrl: regionUrls.assistantUrl,
+    regionSigilUrl: regionUrls.sigilUrl,
+    ...service("hmInstanceProm", ids.prom, "prom", clusters.hmProm),
+    ...usage("hmInstanceProm"),
+    hmInstancePromCurrentActiveSeries: 0,
+    ...service("hmInstanceGraphite", ids.graphite, "graphite", clusters.hmGraphite),
+    ...usage("hmInstanceGraphite"),
+    hmInstanceGraphiteType: "graphite-v5",
+    ...service("hlInstance", ids.logs, "logs", clusters.hl),
+    ...usage("hlInstance"),
+    ...service("htInstance", ids.traces, "traces", clusters.ht),
+    ...usage("htInstance"),
+    ...service("hpInstance", ids.profiles, "profiles", clusters.hp),
+    ...usage("hpInstance"),
+    ...service("amInstance", ids.alerts, "alerts", clusters.am),
+    amInstanceGeneratorUrl: url,
+    amInstanceGeneratorUrlDatasource: "",
+    ...service("agentManagementInstance", ids.fleet, "fleet", clusters.agm),
+    alertCnt: 0,
+    alertQuota: -1,
+    dashboardCnt: 0,
+    dashboardQuota: -1,
+    userQuota: 10,
+    datasourceCnts: {},
+    dailyUserCnt: 0,
+    dailyAdminCnt: 0,
+    dailyEditorCnt: 0,
+    dailyViewerCnt: 0,
+    currentActiveUsers: 0,
+    currentActiveAdminUsers: 0,
+    currentActiveEditorUsers: 0,
+    currentActiveViewerUsers: 0,
+    billingActiveUsers: 0,
+    billingGrafanaActiveUsers: 0,
+    billingOnCallActiveUsers: 0,
+    billingStartDate: iso(s.createdAt),
+    billingEndDate: isoOrNull(s.deletedAt),
     links: [
       { rel: "self", href: `/instances/${s.slug}` },
       { rel: "org", href: `/orgs/${org.slug}` },
@@ -239,33 +304,90 @@ export function stackView(ctx: Ctx, s: Stack): Record<string, unknown> {
   };
 }
 
-/** The connection details of a running stack (`/instances/{idOrSlug}/connections`). */
-export function connectionsView(ctx: Ctx, stack: Stack): Record<string, unknown> {
-  // Right after creation the connection info is not there yet.
+/** Right after creation the connection info is not there yet: 404 while the stack is pending. */
+function requireConnections(ctx: Ctx, stack: Stack): Region {
   if (stackStatus(stack, ctx.now()) === "pending") {
     throw notFound(`connections for stack ${stack.slug} are not available yet`);
   }
-  const region = stackRegion(stack);
-  const urls = serviceUrls(region);
-  const c = region.clusterSlug;
+  return stackRegion(stack);
+}
+
+/** The hosted services of a stack, for the connections routes. */
+function tenantsOf(stack: Stack, region: Region) {
+  const clusters = regionClusters(region);
   const ids = stack.serviceIds;
-  const tenant = (type: string, id: number, cname: string | null) => ({ type, id, ipAllowListCNAME: cname });
+  const cname = (cluster: { slug: string }) => `src-ips.${cluster.slug}.grafana.net`;
+  return [
+    { type: "prometheus", id: ids.prom, cluster: clusters.hmProm, cname: cname(clusters.hmProm) },
+    { type: "graphite", id: ids.graphite, cluster: clusters.hmGraphite, cname: cname(clusters.hmProm) },
+    { type: "logs", id: ids.logs, cluster: clusters.hl, cname: cname(clusters.hl) },
+    { type: "traces", id: ids.traces, cluster: clusters.ht, cname: cname(clusters.ht) },
+    { type: "profiles", id: ids.profiles, cluster: clusters.hp, cname: cname(clusters.hp) },
+    { type: "alerts", id: ids.alerts, cluster: clusters.am, cname: cname(clusters.am) },
+    { type: "grafana", id: stack.id, cluster: clusters.hg, cname: null },
+  ];
+}
+
+const allowlistUrl = (type: string) => `https://grafana.com/api/hosted-${type}/source-ips.txt`;
+
+/**
+ * `GET /instances/{idOrSlug}/connections` (deprecated in the contract): the private-link endpoints
+ * of each hosted service, with the CNAME listing the service's source IPs, plus OTLP, PDC and
+ * the service URLs that are not on the stack object.
+ */
+export function connectionsView(ctx: Ctx, stack: Stack): Record<string, unknown> {
+  const region = requireConnections(ctx, stack);
+  const urls = regionServiceUrls(region);
   return {
     privateConnectivityInfo: {
-      tenants: [
-        tenant("prometheus", ids.prom, `src-ips.prometheus-${c}.grafana.net`),
-        tenant("graphite", ids.graphite, `src-ips.prometheus-${c}.grafana.net`),
-        tenant("logs", ids.logs, `src-ips.${region.logsHost}.grafana.net`),
-        tenant("traces", ids.traces, `src-ips.${region.tracesHost}.grafana.net`),
-        tenant("profiles", ids.profiles, `src-ips.profiles-${c}.grafana.net`),
-        tenant("alerts", ids.alerts, `src-ips.alertmanager-${c}.grafana.net`),
-        tenant("grafana", stack.id, null),
-      ],
+      tenants: tenantsOf(stack, region).map((t) => ({
+        type: t.type,
+        id: t.id,
+        ipAllowListCNAME: t.cname,
+        ...(t.type === "grafana"
+          ? {}
+          : { allowlistUrl: allowlistUrl(t.type), info: privateLink(region, t.cluster.slug) }),
+      })),
+      otlp: privateLink(region, "otlp-gateway"),
+      pdc: { api: privateLink(region, "pdc-api"), gateway: privateLink(region, "pdc-gateway") },
     },
-    influxUrl: urls.influx,
-    otlpHttpUrl: urls.otlp,
-    oncallApiUrl: urls.oncall,
-    appPlatform: { url: urls.appPlatform, caData: "" },
+    otlpHttpUrl: urls.otlpHttpUrl,
+    otlpMultiAZ: false,
+    influxUrl: urls.influxUrl,
+    oncallApiUrl: urls.oncallApiUrl,
+    syntheticMonitoringApiUrl: urls.syntheticMonitoringApiUrl,
+    appPlatform: { url: urls.appPlatformUrl, caData: "" },
+  };
+}
+
+/** `GET /v1/stacks/{idOrSlug}/connections`: the same facts in the v1 shape. */
+export function connectionsV1View(ctx: Ctx, stack: Stack): Record<string, unknown> {
+  const region = requireConnections(ctx, stack);
+  const urls = regionServiceUrls(region);
+  return {
+    tenants: tenantsOf(stack, region).map((t) => ({
+      id: t.id,
+      type: t.type,
+      url: t.type === "grafana" ? stackUrl(ctx, stack) : t.cluster.url,
+      ...(t.type === "grafana"
+        ? {}
+        : {
+            allowlistUrl: allowlistUrl(t.type),
+            privateConnectivityInfo: privateLink(region, t.cluster.slug),
+          }),
+    })),
+    otlp: {
+      multiAZ: false,
+      url: urls.otlpHttpUrl,
+      privateConnectivityInfo: privateLink(region, "otlp-gateway"),
+    },
+    pdc: { api: privateLink(region, "pdc-api"), gateway: privateLink(region, "pdc-gateway") },
+    appPlatform: { url: urls.appPlatformUrl, caData: "" },
+    services: {
+      influxUrl: urls.influxUrl,
+      oncallApiUrl: urls.oncallApiUrl,
+      syntheticMonitoringApiUrl: urls.syntheticMonitoringApiUrl,
+    },
   };
 }
 
@@ -325,8 +447,12 @@ export interface StackInput {
   deleteProtection: boolean;
 }
 
-/** The create body: `name` and `slug` required; a missing region means `us`. */
-export function parseStackCreate(body: unknown): StackInput {
+/**
+ * The create body: `name` and `slug` required; a missing region means `us`. A missing
+ * `deleteProtection` means true as observed (the reference's create response shows true for a
+ * body that did not set it), false under the contract, whose create body defaults it to false.
+ */
+export function parseStackCreate(body: unknown, strict = false): StackInput {
   if (!isObject(body)) throw invalid("Invalid request body: must be a JSON object");
   const name = validateName(body.name);
   if (body.slug === undefined || body.slug === null || body.slug === "")
@@ -343,8 +469,7 @@ export function parseStackCreate(body: unknown): StackInput {
     description: optionalString(body.description, "description") ?? "",
     labels: body.labels === undefined ? {} : validateLabels(body.labels),
     customUrl: body.url === undefined ? null : validateUrl(body.url),
-    // The reference's create response shows deleteProtection true for a body that did not set it.
-    deleteProtection: optionalBoolean(body.deleteProtection, "deleteProtection") ?? true,
+    deleteProtection: optionalBoolean(body.deleteProtection, "deleteProtection") ?? !strict,
   };
 }
 
@@ -418,6 +543,7 @@ export function createStack(ctx: Ctx, input: StackInput): Stack {
       readyAt: now + ctx.opts.readinessDelayMs,
       deletedAt: null,
       deleteDoneAt: null,
+      statusOverride: null,
       serviceIds: {
         prom: newId(taken),
         graphite: newId(taken),
@@ -425,6 +551,7 @@ export function createStack(ctx: Ctx, input: StackInput): Stack {
         traces: newId(taken),
         alerts: newId(taken),
         profiles: newId(taken),
+        fleet: newId(taken),
       },
       nextKeyId: 1,
     };
@@ -470,12 +597,140 @@ export function deleteStack(ctx: Ctx, stack: Stack): Stack {
   return deleted;
 }
 
-/** Every stack not yet `deleted` (a `deleting` one is still listed), by name. */
-export function listStacks(ctx: Ctx): Stack[] {
+const STACK_ORDER = [
+  "id",
+  "name",
+  "version",
+  "createdAt",
+  "runningVersion",
+  "billingActiveUsers",
+  "billingGrafanaActiveUsers",
+  "billingOnCallActiveUsers",
+  "currentActiveUsers",
+  "currentActiveAdminUsers",
+  "currentActiveEditorUsers",
+  "currentActiveViewerUsers",
+] as const;
+
+/** The largest page: one page holds every stack unless the caller asks for less. */
+const MAX_PAGE_SIZE = 1_000_000;
+
+export interface StackPage {
+  items: Record<string, unknown>[];
+  orderBy: string;
+  direction: "asc" | "desc";
+  total: number;
+  pages: number;
+  pageSize: number;
+  page: number;
+}
+
+function positiveInt(query: unknown, key: string, fallback: number): number {
+  const v = queryValue(query, key);
+  if (v === undefined || v === "") return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw invalid(`${key}: must be a positive integer`);
+  return Number(v);
+}
+
+/**
+ * `GET /instances` and `GET /orgs/{org}/instances`: every stack not yet `deleted` (a `deleting`
+ * one is still listed), filtered, ordered and paged as the query asks. Filters: `id`, `idIn`,
+ * `idMin`, `slug`, `slugIn`, `name`, `nameIn`, `url`, `orgId`, `orgIdIn`, `orgSlug`, `orgSlugIn`,
+ * `cluster`, `clusterIdIn`, `region`, `regionIn`, `status`, `plan`, `planIn`, `planNot`,
+ * `version`, `versionIn`, `versionNot`, `versionNotIn`, `updatedOrCreatedAtMin`. Accepted and
+ * without effect: `labels`, `includeLabels`, `hosted`, `includePromCurrentActiveSeries`, `cursor`
+ * (the contract gives no format for the label filter, and no cursor in the answer).
+ */
+export function listStacks(ctx: Ctx, query: unknown): StackPage {
+  const q = (k: string) => queryValue(query, k);
+  const list = (k: string) => queryList(query, k);
+  const orderBy = q("orderBy") ?? "name";
+  if (!(STACK_ORDER as readonly string[]).includes(orderBy)) {
+    throw invalid(`orderBy: must be one of ${STACK_ORDER.join(", ")}`);
+  }
+  const direction = parseDirection(q("direction"));
+  const page = positiveInt(query, "page", 1);
+  const pageSize = Math.min(positiveInt(query, "pageSize", MAX_PAGE_SIZE), MAX_PAGE_SIZE);
+  const idMinText = q("idMin");
+  if (idMinText !== undefined && !/^\d+$/.test(idMinText)) throw invalid("idMin: must be an integer");
+  const sinceText = q("updatedOrCreatedAtMin");
+  const since = sinceText === undefined ? undefined : parseTime(sinceText);
+  if (sinceText !== undefined && since === undefined) {
+    throw invalid("updatedOrCreatedAtMin: must be an RFC 3339 date-time");
+  }
+  const clusterIdIn = list("clusterIdIn");
+  if (clusterIdIn?.some((c) => !/^\d+$/.test(c))) throw invalid("clusterIdIn: must be integers");
+
+  const is = (key: string, value: unknown) => {
+    const want = q(key);
+    return want === undefined || want === String(value);
+  };
+  const isIn = (key: string, value: unknown) => {
+    const want = list(key);
+    return want === undefined || want.includes(String(value));
+  };
+  const isNot = (key: string, value: unknown) => {
+    const not = q(key);
+    return not === undefined || not !== String(value);
+  };
+  const isNotIn = (key: string, value: unknown) => {
+    const not = list(key);
+    return not === undefined || !not.includes(String(value));
+  };
   const now = ctx.now();
-  return ctx.state.stacks
+  const matching = ctx.state.stacks
     .filter((s) => stackStatus(s, now) !== "deleted")
-    .sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+    .map((s) => ({ s, v: stackView(ctx, s) }))
+    .filter(
+      ({ s, v }) =>
+        is("id", s.id) &&
+        isIn("idIn", s.id) &&
+        (idMinText === undefined || s.id >= Number(idMinText)) &&
+        is("slug", s.slug) &&
+        isIn("slugIn", s.slug) &&
+        is("name", s.name) &&
+        isIn("nameIn", s.name) &&
+        is("url", v.url) &&
+        is("orgId", v.orgId) &&
+        isIn("orgIdIn", v.orgId) &&
+        is("orgSlug", v.orgSlug) &&
+        isIn("orgSlugIn", v.orgSlug) &&
+        is("cluster", v.clusterSlug) &&
+        isIn("clusterIdIn", v.clusterId) &&
+        is("region", v.regionSlug) &&
+        isIn("regionIn", v.regionSlug) &&
+        is("status", v.status) &&
+        is("plan", v.plan) &&
+        isIn("planIn", v.plan) &&
+        isNot("planNot", v.plan) &&
+        is("version", v.version) &&
+        isIn("versionIn", v.version) &&
+        isNot("versionNot", v.version) &&
+        isNotIn("versionNotIn", v.version) &&
+        (since === undefined || Math.max(s.createdAt, s.updatedAt ?? 0) >= since),
+    );
+  const sorted = matching
+    .sort((a, b) => compareValues(a.v[orderBy], b.v[orderBy]) || a.s.id - b.s.id)
+    .map(({ v }) => v);
+  if (direction === "desc") sorted.reverse();
+  return {
+    items: sorted.slice((page - 1) * pageSize, page * pageSize),
+    orderBy,
+    direction,
+    total: sorted.length,
+    pages: Math.max(1, Math.ceil(sorted.length / pageSize)),
+    pageSize,
+    page,
+  };
+}
+
+/** Sets a status through the control API (null: back to the derived one). */
+export function setStackStatus(ctx: Ctx, stack: Stack, status: StackStatus | null): Stack {
+  return ctx.mutate((state) => {
+    const target = mutableStack(state.stacks, stack);
+    target.statusOverride = status;
+    return target;
+  });
 }
 
 /** The next hosted Grafana API key id on this stack; part of a key creation's change. */

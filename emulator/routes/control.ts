@@ -1,10 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import { iso, isoOrNull } from "../clock";
 import type { Ctx } from "../context";
-import { badControlRequest } from "../errors";
+import { badControlRequest, raw } from "../errors";
 import { policyView } from "../model/accessPolicy";
 import { latestVersion, releaseVersion } from "../model/catalog";
-import { stackView } from "../model/stack";
+import {
+  STACK_STATUSES,
+  StackStatus,
+  findStack,
+  setStackStatus,
+  stackStatus,
+  stackView,
+} from "../model/stack";
 import { liveTokens, tokenView } from "../model/token";
 import { isObject, parseTime } from "../validation";
 
@@ -73,6 +80,28 @@ export function registerControl(app: FastifyInstance, ctx: Ctx): void {
     };
   });
 
+  /**
+   * Sets a stack's status to any of the service's 14 (`{status: "paused"}`), or back to the one
+   * its lifecycle gives (`{status: null}` or DELETE), so tests can show what clients do with a
+   * paused, suspended, archived or migrating stack. A deleted stack stays deleted.
+   */
+  type StatusBody = { Params: { slug: string } };
+  const setStatus = (slug: string, status: StackStatus | null) => {
+    const stack = findStack(ctx, slug);
+    if (stack === undefined) throw raw(404, "NotFound", `no stack ${slug}`);
+    const updated = setStackStatus(ctx, stack, status);
+    return { slug: updated.slug, status: stackStatus(updated, ctx.now()) };
+  };
+  app.post<StatusBody>("/_emulator/stacks/:slug/status", async (req) => {
+    const body = req.body;
+    const status = isObject(body) ? body.status : undefined;
+    if (status !== null && !(STACK_STATUSES as readonly unknown[]).includes(status)) {
+      throw badControlRequest(`status: must be null or one of ${STACK_STATUSES.join(", ")}`);
+    }
+    return setStatus(req.params.slug, status as StackStatus | null);
+  });
+  app.delete<StatusBody>("/_emulator/stacks/:slug/status", async (req) => setStatus(req.params.slug, null));
+
   app.get("/_emulator/state", async () => {
     const s = ctx.state;
     const slugOf = (id: number) => s.stacks.find((x) => x.id === id)?.slug ?? null;
@@ -80,7 +109,7 @@ export function registerControl(app: FastifyInstance, ctx: Ctx): void {
       now: iso(ctx.now()),
       stacks: s.stacks.map((x) => stackView(ctx, x)),
       accessPolicies: s.policies.map((p) => ({ ...policyView(ctx, p), region: p.region })),
-      tokens: liveTokens(ctx).map((t) => ({ ...tokenView(t), region: t.region })),
+      tokens: liveTokens(ctx).map((t) => ({ ...tokenView(ctx, t), region: t.region })),
       plugins: s.plugins.map((p) => ({
         id: p.id,
         stackId: p.stackId,

@@ -7,7 +7,7 @@ import { createKey, parseKeyCreate } from "../model/stackKey";
 export function registerStackKeys(app: FastifyInstance, ctx: Ctx): void {
   app.post<{ Params: { idOrSlug: string } }>(
     "/api/instances/:idOrSlug/api/auth/keys",
-    { config: { scope: "stack-service-accounts:write" } },
+    { config: { op: "postInstanceApiKeys", scope: "stack-service-accounts:write" } },
     async (req) => {
       const stack = requireLiveStack(ctx, req.params.idOrSlug);
       return createKey(ctx, stack, parseKeyCreate(req.body));

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from "fastify";
+import type { OperationId } from "../contract";
 import type { Ctx } from "../context";
 import { notFound } from "../errors";
 import {
+  connectionsV1View,
   connectionsView,
   createStack,
   deleteStack,
@@ -17,64 +19,67 @@ import {
 
 type ByIdOrSlug = { Params: { idOrSlug: string } };
 
-/** Stacks: `/instances`, `/orgs/{org}/instances` and the v1 readiness route. */
+/** Stacks: `/instances`, `/orgs/{org}/instances` and the v1 readiness and connections routes. */
 export function registerStacks(app: FastifyInstance, ctx: Ctx): void {
-  const read = { config: { scope: "stacks:read" } };
-  const write = { config: { scope: "stacks:write" } };
-  const del = { config: { scope: "stacks:delete" } };
+  const route = (op: OperationId, scope: string) => ({ config: { op, scope } });
 
-  const list = () => {
-    const items = listStacks(ctx).map((s) => stackView(ctx, s));
-    return {
-      items,
-      orderBy: "name",
-      direction: "asc",
-      total: items.length,
-      pages: 1,
-      pageSize: 1000000,
-      page: 1,
-      links: [{ rel: "self", href: "/instances" }],
-    };
-  };
-
-  app.get("/api/instances", read, async () => list());
-
-  app.get<{ Params: { org: string } }>("/api/orgs/:org/instances", read, async (req) => {
-    const org = ctx.opts.org;
-    if (req.params.org !== org.slug && req.params.org !== String(org.id)) {
-      throw notFound(`Org ${req.params.org} not found`);
-    }
-    return list();
+  const list = (query: unknown) => ({
+    ...listStacks(ctx, query),
+    links: [{ rel: "self", href: "/instances" }],
   });
 
-  app.post("/api/instances", write, async (req) =>
-    stackView(ctx, createStack(ctx, parseStackCreate(req.body))),
+  app.get("/api/instances", route("getInstances", "stacks:read"), async (req) => list(req.query));
+
+  app.get<{ Params: { org: string } }>(
+    "/api/orgs/:org/instances",
+    route("getOrgInstances", "stacks:read"),
+    async (req) => {
+      const org = ctx.opts.org;
+      if (req.params.org !== org.slug && req.params.org !== String(org.id)) {
+        throw notFound(`Org ${req.params.org} not found`);
+      }
+      return list(req.query);
+    },
+  );
+
+  app.post("/api/instances", route("postInstances", "stacks:write"), async (req) =>
+    stackView(ctx, createStack(ctx, parseStackCreate(req.body, ctx.strict))),
   );
 
   // A deleted stack still answers 200, with status "deleted".
-  app.get<ByIdOrSlug>("/api/instances/:idOrSlug", read, async (req) =>
+  app.get<ByIdOrSlug>("/api/instances/:idOrSlug", route("getInstance", "stacks:read"), async (req) =>
     stackView(ctx, requireStack(ctx, req.params.idOrSlug)),
   );
 
-  app.post<ByIdOrSlug>("/api/instances/:idOrSlug", write, async (req) => {
+  app.post<ByIdOrSlug>("/api/instances/:idOrSlug", route("postInstance", "stacks:write"), async (req) => {
     const stack = requireLiveStack(ctx, req.params.idOrSlug);
     return stackView(ctx, updateStack(ctx, stack, parseStackUpdate(req.body, stack)));
   });
 
-  app.delete<ByIdOrSlug>("/api/instances/:idOrSlug", del, async (req) =>
+  // Answers the whole stack, as it is now: `deleting`, or `deleted` without a delete delay.
+  app.delete<ByIdOrSlug>("/api/instances/:idOrSlug", route("deleteInstance", "stacks:delete"), async (req) =>
     stackView(ctx, deleteStack(ctx, requireLiveStack(ctx, req.params.idOrSlug))),
   );
 
-  app.get<ByIdOrSlug>("/api/instances/:idOrSlug/readiness", read, async (req) =>
-    readiness(ctx, requireStack(ctx, req.params.idOrSlug)),
+  app.get<ByIdOrSlug>(
+    "/api/instances/:idOrSlug/readiness",
+    route("getInstanceReadiness", "stacks:read"),
+    async (req) => readiness(ctx, requireStack(ctx, req.params.idOrSlug)),
   );
   app.get<ByIdOrSlug>(
     "/api/v1/stacks/:idOrSlug/readiness",
-    { config: { scope: "stacks:read", family: "v1Stacks" } },
+    route("checkStackReadinessV1", "stacks:read"),
     async (req) => readiness(ctx, requireStack(ctx, req.params.idOrSlug)),
   );
 
-  app.get<ByIdOrSlug>("/api/instances/:idOrSlug/connections", read, async (req) =>
-    connectionsView(ctx, requireLiveStack(ctx, req.params.idOrSlug)),
+  app.get<ByIdOrSlug>(
+    "/api/instances/:idOrSlug/connections",
+    route("getConnections", "stacks:read"),
+    async (req) => connectionsView(ctx, requireLiveStack(ctx, req.params.idOrSlug)),
+  );
+  app.get<ByIdOrSlug>(
+    "/api/v1/stacks/:idOrSlug/connections",
+    route("getStackConnectionsV1", "stacks:read"),
+    async (req) => connectionsV1View(ctx, requireLiveStack(ctx, req.params.idOrSlug)),
   );
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { DEFAULT_TOKEN, EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
 import { controlOf, type EmulatorControl } from "../support/emulatorClient";
 
@@ -7,8 +8,14 @@ export interface Res<T = any> {
   headers: Headers;
 }
 
-/** A tiny JSON client for the emulator's API (or a stack URL), showing status, body and headers. */
+/**
+ * A tiny JSON client for the emulator's API (or a stack URL), showing status, body and headers. It
+ * sends a fresh `X-Request-Id` on every POST and DELETE, as the contract requires, unless a test
+ * turns `requestIds` off or gives the header itself.
+ */
 export class Api {
+  requestIds = true;
+
   constructor(
     readonly url: string,
     public token: string | null = DEFAULT_TOKEN,
@@ -23,6 +30,9 @@ export class Api {
     const h: Record<string, string> = { ...headers };
     if (this.token !== null && h.authorization === undefined) h.authorization = `Bearer ${this.token}`;
     if (body !== undefined) h["content-type"] = "application/json";
+    if (this.requestIds && (method === "POST" || method === "DELETE") && h["x-request-id"] === undefined) {
+      h["x-request-id"] = randomUUID();
+    }
     const res = await fetch(`${this.url}${path}`, {
       method,
       headers: h,
@@ -71,6 +81,7 @@ export function useEmulator(options: EmulatorOptions = {}): EmulatorFixture {
   beforeEach(async () => {
     await control!.reset();
     api!.token = DEFAULT_TOKEN;
+    api!.requestIds = true;
   });
   return { api: () => api!, emu: () => emu!, control: () => control! };
 }

@@ -239,7 +239,7 @@ describe("stacks", () => {
       "au",
       "prod-eu-west-3",
     ]);
-    expect(res.body.items[0]).toEqual({
+    expect(res.body.items[0]).toMatchObject({
       id: 1,
       status: "active",
       slug: "us",

@@ -3,6 +3,7 @@
  * provider, engine and fault suites. Control calls throw on any non-2xx answer, so a fault spec or
  * a reset the emulator refused cannot pass silently.
  */
+import { randomUUID } from "node:crypto";
 import { DEFAULT_TOKEN, type FaultSpec } from "../../emulator";
 export { TEMP_KEY_PREFIX } from "../../provider/resources/stackAdmin";
 
@@ -34,6 +35,11 @@ export interface EmulatorControl {
   resetClock(): Promise<void>;
   /** Publishes a catalog version of a plugin (`latest` then resolves to the newest). */
   releasePlugin(plugin: string, version: string): Promise<{ latestVersion: string; versions: string[] }>;
+  /**
+   * Sets a stack's status to any of the service's 14 (`paused`, `suspended`, `archived`,
+   * `migrating`...); null goes back to the status its lifecycle gives.
+   */
+  setStackStatus(slug: string, status: string | null): Promise<void>;
   /** `GET /_emulator/state`: every object, deleted stacks included. */
   state(): Promise<EmulatorState>;
   /** Any control endpoint, `method /_emulator${path}`: the parsed answer. */
@@ -92,6 +98,8 @@ export function controlOf(url: string): EmulatorControl {
         latestVersion: string;
         versions: string[];
       },
+    setStackStatus: async (slug, status) =>
+      void (await call("POST", `/_emulator/stacks/${encodeURIComponent(slug)}/status`, { status })),
     state: async () => (await call("GET", "/_emulator/state")) as EmulatorState,
     call: (method, path, body) => call(method, `/_emulator${path}`, body),
   };
@@ -113,12 +121,16 @@ export function isLiveStack(s: { status: string }): boolean {
 }
 
 /**
- * Calls the Cloud API of the emulator at `url` behind the providers' back, with its token; answers
- * the status and body, whatever the status.
+ * Calls the Cloud API of the emulator at `url` behind the providers' back, with its token and a
+ * fresh `X-Request-Id` (the contract requires one on writes, and the emulator refuses writes
+ * without it); answers the status and body, whatever the status.
  */
 export function apiCaller(url: string, token: string = DEFAULT_TOKEN) {
   return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      "x-request-id": randomUUID(),
+    };
     if (body !== undefined) headers["content-type"] = "application/json";
     const res = await fetch(`${url}${path}`, {
       method,
