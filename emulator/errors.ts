@@ -2,9 +2,9 @@
  * Errors the emulated API answers, with the service's body shape `{code, message, requestId}`.
  *
  * Model and route code throws them by *kind* (what went wrong), never by status: the same mistake
- * gets a different status and code depending on the route family (the v1 access-policy and token
- * routes answer an invalid argument with 400, the legacy `/instances` routes with 409) and on the
- * emulator's mode. The error hook (hooks/errors.ts) makes that choice in one place.
+ * gets a different status and code depending on the route (the v1 access-policy and token routes
+ * answer an invalid argument with 400, the legacy `/instances` routes with 409) and on the
+ * emulator's mode. `present` in contract.ts makes that choice in one place.
  */
 export type ErrorKind =
   /** A wrong or missing parameter. */

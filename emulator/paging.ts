@@ -2,7 +2,7 @@ import { invalid } from "./errors";
 import { queryRecord, queryValue } from "./validation";
 
 /**
- * Cursor paging of the v1 list endpoints (grafana-cloud-api.md, "Access policies and tokens"):
+ * Cursor paging of the v1 list endpoints (access policies and tokens):
  * `pageSize` (default and maximum 500) and an opaque `pageCursor`; the response's
  * `metadata.pagination.nextPage` is the path of the next page, or null on the last one.
  * The cursor names the last item's creation sequence number, so deletions between pages never

@@ -92,7 +92,7 @@ describe("fault injection", () => {
     ).rejects.toThrow();
     const listed = await api().get("/api/v1/tokens?region=us&name=lost");
     expect(listed.body.items).toHaveLength(1);
-    // A blind retry creates nothing new: the name is taken (real-api-behaviour.md, client pitfalls).
+    // A blind retry creates nothing new: the name is taken, so a client must not retry a create blindly.
     expectError(
       await api().post("/api/v1/tokens?region=us", { accessPolicyId: policy.id, name: "lost" }),
       409,
