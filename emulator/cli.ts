@@ -17,6 +17,8 @@ Runs the local Grafana Cloud API emulator.
   --plugin-busy-ms N         "operation in progress" window after a plugin change (default 0)
   --rate-limit-per-hour N    access-policy requests per token per hour (default 600, 0 = off)
   --max-stacks N             stack quota (default 100)
+  --strict-contract          answer exactly as the official OpenAPI contract says where it and
+                             the observed service disagree (default: as observed)
   -h, --help                 show this help
 `;
 
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
         "plugin-busy-ms": { type: "string" },
         "rate-limit-per-hour": { type: "string" },
         "max-stacks": { type: "string" },
+        "strict-contract": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
   set("pluginBusyMs", number("plugin-busy-ms", values["plugin-busy-ms"]));
   set("rateLimitPerHour", number("rate-limit-per-hour", values["rate-limit-per-hour"]));
   set("maxStacks", number("max-stacks", values["max-stacks"]));
+  if (values["strict-contract"] === true) options.strictContract = true;
 
   const emulator = await startEmulator(options);
   process.stdout.write(`listening on ${emulator.url}\n`);

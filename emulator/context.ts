@@ -1,8 +1,8 @@
 import { Clock } from "./clock";
 import { FaultStore } from "./faults";
-import { RateLimiter } from "./rateLimit";
-import { RequestLog } from "./requestLog";
-import { Store } from "./store";
+import { RateLimiter } from "./hooks/rateLimit";
+import { RequestLog } from "./hooks/requestLog";
+import { Frozen, State, Store } from "./store";
 
 export interface OrgInfo {
   id: number;
@@ -25,22 +25,23 @@ export interface ResolvedOptions {
   maxStacks: number;
   org: OrgInfo;
   logger: boolean;
+  strictContract: boolean;
 }
 
 /** Who a request authenticated as. */
-export type Principal =
-  | { kind: "admin" }
-  | { kind: "token"; tokenId: string; scopes: readonly string[] }
-  | { kind: "orgKey"; role: string };
+export type Principal = { kind: "admin" } | { kind: "token"; tokenId: string; scopes: readonly string[] };
 
-/** Everything the route modules share. */
+/**
+ * Everything the hooks, routes and models share. State is read through `state` (read-only) and
+ * changed only through `mutate`, which applies one change and writes the `--state` file once.
+ */
 export class Ctx {
   readonly clock = new Clock();
   readonly faults = new FaultStore();
   readonly log = new RequestLog();
   readonly limiter: RateLimiter;
-  readonly store: Store;
-  /** Stack id -> until when plugin calls on it answer "operation in progress". */
+  private readonly store: Store;
+  /** Stack id -> until when plugin calls on it answer "operation in progress"; not persisted. */
   readonly pluginBusyUntil = new Map<number, number>();
   /** Set once the server listens: `http://HOST:PORT`. */
   baseUrl = "";
@@ -54,12 +55,34 @@ export class Ctx {
     return this.clock.now();
   }
 
-  get state() {
+  /** Answer exactly as the official contract says, where it and the observed service disagree. */
+  get strict(): boolean {
+    return this.opts.strictContract;
+  }
+
+  get state(): Frozen<State> {
     return this.store.state;
   }
 
-  save(): void {
+  /**
+   * Applies one change to the state and saves it once. Tokens past their expiry, which every read
+   * already treats as gone, are dropped here too, so no read ever writes the state file.
+   */
+  mutate<T>(change: (state: State, now: number) => T): T {
+    const state = this.store.state;
+    const now = this.now();
+    state.tokens = state.tokens.filter((t) => t.expiresAt === null || t.expiresAt > now);
+    const result = change(state, now);
     this.store.save();
+    return result;
+  }
+
+  /**
+   * A change too small to save on its own (a token's last use): kept in memory and written with
+   * the next `mutate`, so authenticating a request never writes the state file.
+   */
+  note(change: (state: State, now: number) => void): void {
+    change(this.store.state, this.now());
   }
 
   /** Empties state, faults, the request log, rate-limit counters and busy windows; real time again. */
@@ -70,16 +93,5 @@ export class Ctx {
     this.log.clear();
     this.limiter.clear();
     this.pluginBusyUntil.clear();
-  }
-
-  /**
-   * Tokens past `expiresAt` are deleted by the service (real-api-behaviour.md, "Tokens"), so they
-   * disappear from every read; stack API keys are kept, since Grafana lists them as expired.
-   */
-  purgeExpired(): void {
-    const now = this.now();
-    const before = this.state.tokens.length;
-    this.state.tokens = this.state.tokens.filter((t) => t.expiresAt === null || t.expiresAt > now);
-    if (this.state.tokens.length !== before) this.save();
   }
 }

@@ -1,40 +1,66 @@
 /**
- * An API error with the real service's body shape `{code, message, requestId}`
- * (real-api-behaviour.md, "General"). Route handlers throw these; the server's error handler
- * adds the request id and writes the body.
+ * Errors the emulated API answers, with the service's body shape `{code, message, requestId}`.
+ *
+ * Model and route code throws them by *kind* (what went wrong), never by status: the same mistake
+ * gets a different status and code depending on the route (the v1 access-policy and token routes
+ * answer an invalid argument with 400, the legacy `/instances` routes with 409) and on the
+ * emulator's mode. `present` in contract.ts makes that choice in one place.
  */
+export type ErrorKind =
+  /** A wrong or missing parameter. */
+  | "invalid"
+  | "notFound"
+  /** A real conflict: a taken name or slug, a duplicate install, delete protection, a busy stack. */
+  | "conflict"
+  /** Allowed for nobody with this credential: the stack quota, an API key role. */
+  | "forbidden"
+  /** The credential is valid but its access policy lacks the route's scope. */
+  | "missingScope"
+  | "unauthenticated"
+  /** The stack is not running yet; answered with Retry-After. */
+  | "loading"
+  | "rateLimited"
+  | "missingRequestId"
+  /** Answered exactly as given: injected faults, control endpoints, the hosted Grafana on a stack URL. */
+  | "raw";
+
 export class ApiError extends Error {
   override readonly name = "ApiError";
 
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    readonly kind: ErrorKind,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** For kind `raw`: the status and code to answer. */
+    readonly fixed: { status: number; code: string } = { status: 500, code: "InternalServerError" },
   ) {
     super(message);
   }
 }
 
-/** The v1 endpoints (`/v1/accesspolicies`, `/v1/tokens`) answer bad requests with 400. */
-export function badRequest(message: string): ApiError {
-  return new ApiError(400, "InvalidArgument", message);
-}
+export const invalid = (message: string): ApiError => new ApiError("invalid", message);
+export const notFound = (message: string): ApiError => new ApiError("notFound", message);
+export const conflict = (message: string): ApiError => new ApiError("conflict", message);
+export const forbidden = (message: string): ApiError => new ApiError("forbidden", message);
+export const missingScope = (message: string): ApiError => new ApiError("missingScope", message);
+export const unauthenticated = (): ApiError => new ApiError("unauthenticated", "Token invalid");
 
-/** The legacy endpoints (`/instances...`) answer invalid arguments with 409, not 400. */
-export function legacyInvalid(message: string): ApiError {
-  return new ApiError(409, "InvalidArgument", message);
-}
+/** A stack that is still starting (or otherwise not running) answers with Retry-After seconds. */
+export const loading = (retryAfterSeconds: number): ApiError =>
+  new ApiError("loading", "Your instance is loading...", { "retry-after": String(retryAfterSeconds) });
 
-export function notFound(message: string): ApiError {
-  return new ApiError(404, "NotFound", message);
-}
+export const rateLimited = (message: string, retryAfterSeconds: number): ApiError =>
+  new ApiError("rateLimited", message, { "retry-after": String(retryAfterSeconds) });
 
-export function conflict(message: string): ApiError {
-  return new ApiError(409, "Conflict", message);
-}
+export const raw = (
+  status: number,
+  code: string,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): ApiError => new ApiError("raw", message, headers, { status, code });
 
-export const INVALID_CREDENTIALS = (): ApiError => new ApiError(401, "InvalidCredentials", "Token invalid");
+/** For the control endpoints, which are the emulator's own and answer plain 400s. */
+export const badControlRequest = (message: string): ApiError => raw(400, "InvalidArgument", message);
 
 export const OPERATION_IN_PROGRESS = "Hosted Grafana error: operation in progress, please try again later";
 

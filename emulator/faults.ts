@@ -1,4 +1,4 @@
-import { badRequest } from "./errors";
+import { badControlRequest as badRequest } from "./errors";
 
 /**
  * Fault injection (`POST /_emulator/faults`). A fault matches requests by method and a regular

@@ -2,7 +2,7 @@ import { Ctx, ResolvedOptions } from "./context";
 import { buildServer } from "./server";
 
 export type { FaultKind, FaultSpec } from "./faults";
-export type { RequestLogEntry } from "./requestLog";
+export type { RequestLogEntry } from "./hooks/requestLog";
 
 /**
  * The local Grafana Cloud API emulator: a real HTTP server with its own model of the service
@@ -42,6 +42,12 @@ export interface EmulatorOptions {
   org?: { id: number; slug: string; name: string } | undefined;
   /** Fastify's request logger; default false. */
   logger?: boolean | undefined;
+  /**
+   * Answer exactly as Grafana's official OpenAPI contract says where it and the observed service
+   * disagree (error statuses and codes, optional fields left out instead of null, ...; the list is
+   * in emulator/README.md); default false: as observed.
+   */
+  strictContract?: boolean | undefined;
 }
 
 export interface RunningEmulator {
@@ -73,6 +79,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     maxStacks: nonNegative("maxStacks", options.maxStacks, 100),
     org: options.org ?? { ...DEFAULT_ORG },
     logger: options.logger ?? false,
+    strictContract: options.strictContract ?? false,
   };
 }
 

@@ -1,8 +1,8 @@
-import { badRequest } from "./errors";
+import { invalid } from "./errors";
 import { queryRecord, queryValue } from "./validation";
 
 /**
- * Cursor paging of the v1 list endpoints (grafana-cloud-api.md, "Access policies and tokens"):
+ * Cursor paging of the v1 list endpoints (access policies and tokens):
  * `pageSize` (default and maximum 500) and an opaque `pageCursor`; the response's
  * `metadata.pagination.nextPage` is the path of the next page, or null on the last one.
  * The cursor names the last item's creation sequence number, so deletions between pages never
@@ -28,7 +28,7 @@ function decodeCursor(cursor: string): number {
   } catch {
     // fall through to the error below
   }
-  throw badRequest("pageCursor: invalid cursor");
+  throw invalid("pageCursor: invalid cursor");
 }
 
 /** `listPath` is the path as the API writes it in nextPage, e.g. `/v1/accesspolicies`. */
@@ -41,7 +41,7 @@ export function paginate<T extends { seq: number }>(
   let pageSize = MAX_PAGE_SIZE;
   if (sizeText !== undefined && sizeText !== "") {
     if (!/^\d+$/.test(sizeText) || Number(sizeText) < 1 || Number(sizeText) > MAX_PAGE_SIZE) {
-      throw badRequest(`pageSize: must be an integer between 1 and ${MAX_PAGE_SIZE}`);
+      throw invalid(`pageSize: must be an integer between 1 and ${MAX_PAGE_SIZE}`);
     }
     pageSize = Number(sizeText);
   }

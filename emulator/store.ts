@@ -1,130 +1,27 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { CatalogEntry, defaultCatalog } from "./catalog";
+import { CatalogEntry, defaultCatalog } from "./model/catalog";
+import type { AccessPolicyRecord } from "./model/accessPolicy";
+import type { PluginRecord } from "./model/plugin";
+import { migrateStack, type StackRecord } from "./model/stack";
+import type { StackKeyRecord } from "./model/stackKey";
+import type { TokenRecord } from "./model/token";
 
 /**
- * The emulator's state model: plain JSON-serializable records, so the whole state can be
- * written to the `--state` file after every change and read back on start. Times are epoch
- * milliseconds of the emulator clock; statuses that change with time (stack readiness,
- * deletion, token expiry) are derived from them when read, so a restart keeps them right.
+ * The emulator's state: plain JSON-serializable records (each defined by its model module), so the
+ * whole state can be written to the `--state` file after every change and read back on start.
+ * Times are epoch milliseconds of the emulator clock; what changes with time (stack readiness and
+ * deletion, token expiry) is derived from them when read, so a restart keeps it right.
  */
-
-export type RealmType = "org" | "stack";
-
-export interface LabelPolicy {
-  selector: string;
-}
-
-export interface Realm {
-  type: RealmType;
-  identifier: string;
-  labelPolicies: LabelPolicy[];
-}
-
-export type PolicyStatus = "active" | "inactive";
-
-export interface AccessPolicyRecord {
-  id: string;
-  /** Creation order; list order and paging cursors use it. */
-  seq: number;
-  region: string;
-  name: string;
-  displayName: string;
-  scopes: string[];
-  realms: Realm[];
-  /** null when the policy has no conditions. */
-  allowedSubnets: string[] | null;
-  status: PolicyStatus;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface TokenRecord {
-  id: string;
-  seq: number;
-  region: string;
-  accessPolicyId: string;
-  name: string;
-  displayName: string;
-  expiresAt: number | null;
-  firstUsedAt: number | null;
-  lastUsedAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-  /** sha256 of the secret; the secret itself is only ever in the create response. */
-  secretHash: string;
-}
-
-export interface ServiceIds {
-  prom: number;
-  graphite: number;
-  logs: number;
-  traces: number;
-  alerts: number;
-  profiles: number;
-}
-
-export interface StackRecord {
-  id: number;
-  seq: number;
-  slug: string;
-  name: string;
-  description: string;
-  /** A custom domain given at create or update; null means the emulator-served stack URL. */
-  customUrl: string | null;
-  region: string;
-  labels: Record<string, string>;
-  deleteProtection: boolean;
-  createdAt: number;
-  updatedAt: number | null;
-  /** When the stack becomes `active` (created + readiness delay). */
-  readyAt: number;
-  deletedAt: number | null;
-  /** When `deleting` turns into `deleted`. */
-  deleteDoneAt: number | null;
-  serviceIds: ServiceIds;
-  /** Next id for a hosted Grafana API key on this stack (Grafana numbers them per instance). */
-  nextKeyId: number;
-}
-
-export interface PluginRecord {
-  id: number;
-  stackId: number;
-  plugin: string;
-  version: string;
-  createdAt: number;
-  updatedAt: number | null;
-}
-
-export type GrafanaRole = "Viewer" | "Editor" | "Admin";
-
-export interface StackKeyRecord {
-  id: number;
-  stackId: number;
-  name: string;
-  role: GrafanaRole;
-  expiresAt: number | null;
-  createdAt: number;
-  secretHash: string;
-}
-
-export interface OrgKeyRecord {
-  id: number;
-  name: string;
-  role: string;
-  createdAt: number;
-  secretHash: string;
-}
-
 export interface State {
   version: 1;
+  /** Creation counter: list order and paging cursors use it. */
   seq: number;
   policies: AccessPolicyRecord[];
   tokens: TokenRecord[];
   stacks: StackRecord[];
   plugins: PluginRecord[];
   stackKeys: StackKeyRecord[];
-  orgKeys: OrgKeyRecord[];
   catalog: Record<string, CatalogEntry>;
 }
 
@@ -137,21 +34,22 @@ export function emptyState(): State {
     stacks: [],
     plugins: [],
     stackKeys: [],
-    orgKeys: [],
     catalog: defaultCatalog(),
   };
 }
+
+/** Deeply read-only view of the state: only `Ctx.mutate` hands out a writable one. */
+export type Frozen<T> = T extends (infer U)[]
+  ? readonly Frozen<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: Frozen<T[K]> }
+    : T;
 
 export class Store {
   state: State;
 
   constructor(private readonly file: string | undefined) {
     this.state = file === undefined ? emptyState() : loadState(file);
-  }
-
-  nextSeq(): number {
-    this.state.seq += 1;
-    return this.state.seq;
   }
 
   reset(): void {
@@ -190,5 +88,16 @@ function loadState(file: string): State {
   if (parsed.version !== 1) {
     throw new Error(`${file}: not an emulator state file (expected "version": 1)`);
   }
-  return { ...emptyState(), ...parsed };
+  // Only the known collections are kept: files written by older emulators may hold more.
+  const empty = emptyState();
+  return {
+    version: 1,
+    seq: parsed.seq ?? empty.seq,
+    policies: parsed.policies ?? empty.policies,
+    tokens: parsed.tokens ?? empty.tokens,
+    stacks: (parsed.stacks ?? empty.stacks).map(migrateStack),
+    plugins: parsed.plugins ?? empty.plugins,
+    stackKeys: parsed.stackKeys ?? empty.stackKeys,
+    catalog: parsed.catalog ?? empty.catalog,
+  };
 }

@@ -1,12 +1,19 @@
-import { FastifyInstance } from "fastify";
-import { compareVersions, latestVersion } from "../catalog";
+import type { FastifyInstance } from "fastify";
 import { iso, isoOrNull } from "../clock";
-import { Ctx } from "../context";
-import { badRequest } from "../errors";
-import { stackView } from "../stackModel";
+import type { Ctx } from "../context";
+import { badControlRequest, raw } from "../errors";
+import { policyView } from "../model/accessPolicy";
+import { latestVersion, releaseVersion } from "../model/catalog";
+import {
+  STACK_STATUSES,
+  StackStatus,
+  findStack,
+  setStackStatus,
+  stackStatus,
+  stackView,
+} from "../model/stack";
+import { liveTokens, tokenView } from "../model/token";
 import { isObject, parseTime } from "../validation";
-import { policyView } from "./accessPolicies";
-import { tokenView } from "./tokens";
 
 /**
  * Control endpoints under `/_emulator/` for tests, benchmarks and the curious. They need no
@@ -37,17 +44,16 @@ export function registerControl(app: FastifyInstance, ctx: Ctx): void {
   app.get("/_emulator/clock", async () => ({ now: iso(ctx.now()) }));
   app.post("/_emulator/clock", async (req) => {
     const body = req.body;
-    if (!isObject(body)) throw badRequest("body must be {advanceSeconds} or {now}");
+    if (!isObject(body)) throw badControlRequest("body must be {advanceSeconds} or {now}");
     if (typeof body.advanceSeconds === "number" && Number.isFinite(body.advanceSeconds)) {
       ctx.clock.advance(body.advanceSeconds * 1000);
     } else if (body.now !== undefined) {
       const ms = parseTime(body.now);
-      if (ms === undefined) throw badRequest("now: must be an RFC 3339 time");
+      if (ms === undefined) throw badControlRequest("now: must be an RFC 3339 time");
       ctx.clock.set(ms);
     } else {
-      throw badRequest("body must be {advanceSeconds} or {now}");
+      throw badControlRequest("body must be {advanceSeconds} or {now}");
     }
-    ctx.purgeExpired();
     return { now: iso(ctx.now()) };
   });
   app.delete("/_emulator/clock", async () => {
@@ -59,19 +65,13 @@ export function registerControl(app: FastifyInstance, ctx: Ctx): void {
   app.post("/_emulator/plugins/release", async (req) => {
     const body = req.body;
     if (!isObject(body) || typeof body.plugin !== "string" || typeof body.version !== "string") {
-      throw badRequest("body must be {plugin, version, name?}");
+      throw badControlRequest("body must be {plugin, version, name?}");
     }
-    if (!/^\d+(\.\d+)*(-[0-9A-Za-z.-]+)?$/.test(body.version))
-      throw badRequest("version: must be like 1.2.3");
-    const entry = ctx.state.catalog[body.plugin] ?? {
-      id: 10_000 + Object.keys(ctx.state.catalog).length,
-      name: typeof body.name === "string" ? body.name : body.plugin,
-      versions: [],
-    };
-    if (!entry.versions.includes(body.version)) entry.versions.push(body.version);
-    entry.versions.sort(compareVersions);
-    ctx.state.catalog[body.plugin] = entry;
-    ctx.save();
+    if (!/^\d+(\.\d+)*(-[0-9A-Za-z.-]+)?$/.test(body.version)) {
+      throw badControlRequest("version: must be like 1.2.3");
+    }
+    const name = typeof body.name === "string" ? body.name : undefined;
+    const entry = releaseVersion(ctx, body.plugin, body.version, name);
     return {
       plugin: body.plugin,
       name: entry.name,
@@ -80,15 +80,36 @@ export function registerControl(app: FastifyInstance, ctx: Ctx): void {
     };
   });
 
+  /**
+   * Sets a stack's status to any of the service's 14 (`{status: "paused"}`), or back to the one
+   * its lifecycle gives (`{status: null}` or DELETE), so tests can show what clients do with a
+   * paused, suspended, archived or migrating stack. A deleted stack stays deleted.
+   */
+  type StatusBody = { Params: { slug: string } };
+  const setStatus = (slug: string, status: StackStatus | null) => {
+    const stack = findStack(ctx, slug);
+    if (stack === undefined) throw raw(404, "NotFound", `no stack ${slug}`);
+    const updated = setStackStatus(ctx, stack, status);
+    return { slug: updated.slug, status: stackStatus(updated, ctx.now()) };
+  };
+  app.post<StatusBody>("/_emulator/stacks/:slug/status", async (req) => {
+    const body = req.body;
+    const status = isObject(body) ? body.status : undefined;
+    if (status !== null && !(STACK_STATUSES as readonly unknown[]).includes(status)) {
+      throw badControlRequest(`status: must be null or one of ${STACK_STATUSES.join(", ")}`);
+    }
+    return setStatus(req.params.slug, status as StackStatus | null);
+  });
+  app.delete<StatusBody>("/_emulator/stacks/:slug/status", async (req) => setStatus(req.params.slug, null));
+
   app.get("/_emulator/state", async () => {
-    ctx.purgeExpired();
     const s = ctx.state;
     const slugOf = (id: number) => s.stacks.find((x) => x.id === id)?.slug ?? null;
     return {
       now: iso(ctx.now()),
       stacks: s.stacks.map((x) => stackView(ctx, x)),
       accessPolicies: s.policies.map((p) => ({ ...policyView(ctx, p), region: p.region })),
-      tokens: s.tokens.map((t) => ({ ...tokenView(t), region: t.region })),
+      tokens: liveTokens(ctx).map((t) => ({ ...tokenView(ctx, t), region: t.region })),
       plugins: s.plugins.map((p) => ({
         id: p.id,
         stackId: p.stackId,
@@ -105,12 +126,6 @@ export function registerControl(app: FastifyInstance, ctx: Ctx): void {
         name: k.name,
         role: k.role,
         expiration: isoOrNull(k.expiresAt),
-        createdAt: iso(k.createdAt),
-      })),
-      orgApiKeys: s.orgKeys.map((k) => ({
-        id: k.id,
-        name: k.name,
-        role: k.role,
         createdAt: iso(k.createdAt),
       })),
       catalog: s.catalog,

@@ -1,151 +1,105 @@
-import { FastifyInstance } from "fastify";
-import { randomInt } from "node:crypto";
-import { CatalogEntry, latestVersion } from "../catalog";
-import { iso, isoOrNull } from "../clock";
-import { Ctx } from "../context";
-import { conflict, legacyInvalid, notFound, OPERATION_IN_PROGRESS } from "../errors";
-import { requireLiveStack, stackUrl } from "../stackModel";
-import { PluginRecord, StackRecord } from "../store";
-import { isObject } from "../validation";
+import type { FastifyInstance } from "fastify";
+import type { OperationId } from "../contract";
+import type { Ctx } from "../context";
+import { invalid } from "../errors";
+import { catalogPluginView, requireCatalogPlugin } from "../model/catalog";
+import {
+  installPlugin,
+  listPlugins,
+  parseInstall,
+  parseVersionUpdate,
+  pluginView,
+  requireInstalled,
+  requirePluginStack,
+  uninstallPlugin,
+  updatePluginVersion,
+} from "../model/plugin";
+import { compareValues, parseDirection } from "../model/region";
+import { queryValue } from "../validation";
 
-/** Plugins: grafana-cloud-api.md "Grafana plugins"; real-api-behaviour.md "Plugins". */
+type ByStack = { Params: { stack: string } };
+type ByPlugin = { Params: { stack: string; plugin: string } };
 
-function catalogEntry(ctx: Ctx, plugin: string): CatalogEntry {
-  const entry = ctx.state.catalog[plugin];
-  if (entry === undefined) throw notFound(`Plugin ${plugin} not found`);
-  return entry;
-}
+const PLUGIN_ORDER = ["instanceId", "pluginId", "pluginSlug", "pluginName"] as const;
 
-/** `latest` (or no version) means the catalog's newest version at the time of the call. */
-function resolveVersion(entry: CatalogEntry, plugin: string, version: unknown): string {
-  if (version === undefined || version === null || version === "" || version === "latest") {
-    return latestVersion(entry);
-  }
-  if (typeof version !== "string") throw legacyInvalid("Invalid version: must be a string");
-  if (!entry.versions.includes(version)) throw notFound(`Version ${version} of plugin ${plugin} not found`);
-  return version;
-}
-
-function pluginView(ctx: Ctx, stack: StackRecord, p: PluginRecord): Record<string, unknown> {
-  const entry = ctx.state.catalog[p.plugin];
-  return {
-    id: p.id,
-    instanceId: stack.id,
-    instanceUrl: stackUrl(ctx, stack),
-    instanceSlug: stack.slug,
-    pluginId: entry?.id ?? 0,
-    pluginSlug: p.plugin,
-    pluginName: entry?.name ?? p.plugin,
-    version: p.version,
-    latestVersion: entry === undefined ? p.version : latestVersion(entry),
-    createdAt: iso(p.createdAt),
-    updatedAt: isoOrNull(p.updatedAt),
-    links: [
-      { rel: "self", href: `/instances/${stack.slug}/plugins/${p.plugin}` },
-      { rel: "instance", href: `/instances/${stack.slug}` },
-    ],
-  };
-}
-
+/** `/instances/{stack}/plugins[/{plugin}]` and the catalog's `/plugins/{slugOrId}`. */
 export function registerPlugins(app: FastifyInstance, ctx: Ctx): void {
-  const read = { config: { scope: "stack-plugins:read" } };
-  const write = { config: { scope: "stack-plugins:write" } };
-  const del = { config: { scope: "stack-plugins:delete" } };
-
-  /**
-   * After each plugin change the stack's Grafana is busy for a while; every plugin call on it
-   * then answers 409 "operation in progress" (real-api-behaviour.md, "Plugins").
-   */
-  const liveNotBusy = (idOrSlug: string): StackRecord => {
-    const stack = requireLiveStack(ctx, idOrSlug);
-    if ((ctx.pluginBusyUntil.get(stack.id) ?? 0) > ctx.now()) throw conflict(OPERATION_IN_PROGRESS);
-    return stack;
-  };
-  const changed = (stack: StackRecord): void => {
-    if (ctx.opts.pluginBusyMs > 0) ctx.pluginBusyUntil.set(stack.id, ctx.now() + ctx.opts.pluginBusyMs);
-    ctx.save();
-  };
-  const installed = (stack: StackRecord, plugin: string): PluginRecord => {
-    const p = ctx.state.plugins.find((x) => x.stackId === stack.id && x.plugin === plugin);
-    if (p === undefined) throw notFound(`Plugin ${plugin} is not installed on stack ${stack.slug}`);
-    return p;
-  };
-
-  app.get<{ Params: { stack: string } }>("/api/instances/:stack/plugins", read, async (req) => {
-    const stack = liveNotBusy(req.params.stack);
-    const items = ctx.state.plugins
-      .filter((p) => p.stackId === stack.id)
-      .map((p) => pluginView(ctx, stack, p))
-      .sort((a, b) => String(a.pluginName).localeCompare(String(b.pluginName)));
-    return {
-      items,
-      orderBy: "pluginName",
-      direction: "asc",
-      links: [{ rel: "self", href: `/instances/${stack.slug}/plugins` }],
-    };
+  const route = (op: OperationId, scope?: string) => ({
+    config: scope === undefined ? { op } : { op, scope },
   });
 
-  app.post<{ Params: { stack: string } }>("/api/instances/:stack/plugins", write, async (req) => {
-    const stack = liveNotBusy(req.params.stack);
-    const body = req.body;
-    if (!isObject(body)) throw legacyInvalid("Invalid request body: must be a JSON object");
-    if (typeof body.plugin !== "string" || body.plugin === "")
-      throw legacyInvalid("Field is required: plugin");
-    const plugin = body.plugin;
-    const version = resolveVersion(catalogEntry(ctx, plugin), plugin, body.version);
-    if (ctx.state.plugins.some((p) => p.stackId === stack.id && p.plugin === plugin)) {
-      throw conflict(`Plugin ${plugin} is already installed on stack ${stack.slug}`);
-    }
-    const record: PluginRecord = {
-      id: randomInt(100_000, 2 ** 24),
-      stackId: stack.id,
-      plugin,
-      version,
-      createdAt: ctx.now(),
-      updatedAt: null,
-    };
-    ctx.state.plugins.push(record);
-    changed(stack);
-    return pluginView(ctx, stack, record);
-  });
-
-  app.get<{ Params: { stack: string; plugin: string } }>(
-    "/api/instances/:stack/plugins/:plugin",
-    read,
+  // One page holds every installation; the contract's list envelope has page fields all the same.
+  app.get<ByStack>(
+    "/api/instances/:stack/plugins",
+    route("getInstancePlugins", "stack-plugins:read"),
     async (req) => {
-      const stack = liveNotBusy(req.params.stack);
-      return pluginView(ctx, stack, installed(stack, req.params.plugin));
-    },
-  );
-
-  app.post<{ Params: { stack: string; plugin: string } }>(
-    "/api/instances/:stack/plugins/:plugin",
-    write,
-    async (req) => {
-      const stack = liveNotBusy(req.params.stack);
-      const record = installed(stack, req.params.plugin);
-      const body = req.body;
-      if (!isObject(body)) throw legacyInvalid("Invalid request body: must be a JSON object");
-      if (body.version === undefined || body.version === null || body.version === "") {
-        throw legacyInvalid("Field is required: version");
+      const orderBy = queryValue(req.query, "orderBy") ?? "pluginName";
+      if (!(PLUGIN_ORDER as readonly string[]).includes(orderBy)) {
+        throw invalid(`orderBy: must be one of ${PLUGIN_ORDER.join(", ")}`);
       }
-      record.version = resolveVersion(catalogEntry(ctx, record.plugin), record.plugin, body.version);
-      record.updatedAt = ctx.now();
-      changed(stack);
-      return pluginView(ctx, stack, record);
+      const direction = parseDirection(queryValue(req.query, "direction"));
+      const stack = requirePluginStack(ctx, req.params.stack);
+      const items = listPlugins(ctx, stack)
+        .map((p) => pluginView(ctx, stack, p))
+        .sort((a, b) => compareValues(a[orderBy], b[orderBy]) || compareValues(a.id, b.id));
+      if (direction === "desc") items.reverse();
+      return {
+        items,
+        orderBy,
+        direction,
+        total: items.length,
+        pages: 1,
+        pageSize: 1000000,
+        page: 1,
+        links: [{ rel: "self", href: `/instances/${stack.slug}/plugins` }],
+      };
     },
   );
 
-  app.delete<{ Params: { stack: string; plugin: string } }>(
-    "/api/instances/:stack/plugins/:plugin",
-    del,
+  app.post<ByStack>(
+    "/api/instances/:stack/plugins",
+    route("postInstancePlugins", "stack-plugins:write"),
     async (req) => {
-      const stack = liveNotBusy(req.params.stack);
-      const record = installed(stack, req.params.plugin);
-      ctx.state.plugins = ctx.state.plugins.filter((p) => p !== record);
-      record.updatedAt = ctx.now();
-      changed(stack);
-      return pluginView(ctx, stack, record);
+      const stack = requirePluginStack(ctx, req.params.stack);
+      return pluginView(ctx, stack, installPlugin(ctx, stack, parseInstall(ctx, req.body)));
     },
   );
+
+  app.get<ByPlugin>(
+    "/api/instances/:stack/plugins/:plugin",
+    route("getInstancePlugin", "stack-plugins:read"),
+    async (req) => {
+      const stack = requirePluginStack(ctx, req.params.stack);
+      return pluginView(ctx, stack, requireInstalled(ctx, stack, req.params.plugin));
+    },
+  );
+
+  app.post<ByPlugin>(
+    "/api/instances/:stack/plugins/:plugin",
+    route("postInstancePlugin", "stack-plugins:write"),
+    async (req) => {
+      const stack = requirePluginStack(ctx, req.params.stack);
+      const plugin = requireInstalled(ctx, stack, req.params.plugin);
+      const version = parseVersionUpdate(ctx, req.body, plugin);
+      return pluginView(ctx, stack, updatePluginVersion(ctx, stack, plugin, version));
+    },
+  );
+
+  // Answers the removed installation.
+  app.delete<ByPlugin>(
+    "/api/instances/:stack/plugins/:plugin",
+    route("deleteInstancePlugin", "stack-plugins:delete"),
+    async (req) => {
+      const stack = requirePluginStack(ctx, req.params.stack);
+      const plugin = requireInstalled(ctx, stack, req.params.plugin);
+      return pluginView(ctx, stack, uninstallPlugin(ctx, stack, plugin));
+    },
+  );
+
+  // The catalog needs no scope: it is public.
+  app.get<{ Params: { slugOrId: string } }>("/api/plugins/:slugOrId", route("getPlugin"), async (req) => {
+    const { slug, entry } = requireCatalogPlugin(ctx, req.params.slugOrId);
+    const version = queryValue(req.query, "version");
+    return catalogPluginView(slug, entry, version === "" ? undefined : version);
+  });
 }

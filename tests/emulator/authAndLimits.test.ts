@@ -1,12 +1,12 @@
-import { Api, POLICY, control, createPolicy, createStack, expectError, useEmulator } from "./helpers";
+import { Api, POLICY, createPolicy, createStack, expectError, useEmulator } from "./helpers";
 
 describe("access-policy rate limit", () => {
-  const { api } = useEmulator({ rateLimitPerHour: 3 });
+  const { api, control } = useEmulator({ rateLimitPerHour: 3 });
 
   it("answers 429 with Retry-After in seconds after the hourly limit, per token, until a slot frees", async () => {
     expect((await api().post("/api/v1/accesspolicies?region=us", POLICY)).status).toBe(200);
     expect((await api().get("/api/v1/accesspolicies?region=us")).status).toBe(200);
-    await control(api(), "POST", "/clock", { advanceSeconds: 600 });
+    await control().advanceClock(600);
     expect((await api().get("/api/v1/tokens?region=us")).status).toBe(200);
     const limited = await api().get("/api/v1/accesspolicies?region=us");
     expectError(limited, 429, "TooManyRequests");
@@ -18,7 +18,7 @@ describe("access-policy rate limit", () => {
     expect((await api().get("/api/instances")).status).toBe(200);
 
     // The two requests made at the start leave the window after an hour; the later one stays.
-    await control(api(), "POST", "/clock", { advanceSeconds: 3001 });
+    await control().advanceClock(3001);
     expect((await api().get("/api/v1/accesspolicies?region=us")).status).toBe(200);
     expect((await api().get("/api/v1/accesspolicies?region=us")).status).toBe(200);
     expectError(await api().get("/api/v1/accesspolicies?region=us"), 429, "TooManyRequests");
@@ -37,7 +37,7 @@ describe("access-policy rate limit", () => {
   it("reset clears the counters", async () => {
     for (let i = 0; i < 3; i++) await api().get("/api/v1/accesspolicies?region=us");
     expectError(await api().get("/api/v1/accesspolicies?region=us"), 429, "TooManyRequests");
-    await control(api(), "POST", "/reset");
+    await control().reset();
     expect((await api().get("/api/v1/accesspolicies?region=us")).status).toBe(200);
   });
 });
@@ -52,7 +52,7 @@ describe("rate limit disabled", () => {
 });
 
 describe("access policy tokens as bearer tokens", () => {
-  const { api } = useEmulator();
+  const { api, control } = useEmulator();
 
   const tokenWith = async (scopes: string[], extra: Record<string, unknown> = {}) => {
     const policy = await createPolicy(api(), {
@@ -125,7 +125,7 @@ describe("access policy tokens as bearer tokens", () => {
     ).body.token;
     const client = new Api(api().url, token);
     expect((await client.get("/api/instances")).status).toBe(200);
-    await control(api(), "POST", "/clock", { advanceSeconds: 11 });
+    await control().advanceClock(11);
     expectError(await client.get("/api/instances"), 401, "InvalidCredentials");
   });
 });
@@ -138,7 +138,10 @@ describe("a custom token and org", () => {
     const a = new Api(api().url, "secret-123");
     const stack = await createStack(a, "acmestack");
     expect(stack).toMatchObject({ orgId: 42, orgSlug: "acme", orgName: "Acme" });
-    expect((await a.get("/api/orgs/acme")).body).toMatchObject({ id: 42, slug: "acme", name: "Acme" });
+    const listed = await a.get("/api/orgs/acme/instances");
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ orgId: 42, orgSlug: "acme", orgName: "Acme" }),
+    ]);
     const policy = await createPolicy(a);
     expect(policy.orgId).toBe("42");
   });

@@ -144,10 +144,24 @@ describe("grafana-cloud-emulator command", () => {
     expect(await second.exited).toBe(0);
   });
 
+  it("answers as the contract says with --strict-contract", async () => {
+    for (const [flags, status, code] of [
+      [[], 400, "InvalidArgument"],
+      [["--strict-contract"], 409, "Conflict"],
+    ] as const) {
+      const emu = await run(["--port", "0", ...flags]);
+      const res = await new Api(emu.url).post("/api/v1/accesspolicies?region=us", { ...POLICY, scopes: [] });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
+      emu.child.kill("SIGTERM");
+      expect(await emu.exited).toBe(0);
+    }
+  });
+
   it("prints usage for --help and exits 2 on unknown or malformed flags", async () => {
     const help = await runToExit(["--help"]);
     expect(help.code).toBe(0);
     expect(help.out).toContain("--state FILE");
+    expect(help.out).toContain("--strict-contract");
     const unknown = await runToExit(["--bogus"]);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("bogus");

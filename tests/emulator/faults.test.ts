@@ -1,7 +1,7 @@
-import { POLICY, control, createStack, expectError, useEmulator } from "./helpers";
+import { POLICY, createStack, expectError, useEmulator } from "./helpers";
 
 describe("fault injection", () => {
-  const { api } = useEmulator();
+  const { api, control } = useEmulator();
 
   it.each([
     [500, "InternalServerError", undefined],
@@ -10,7 +10,7 @@ describe("fault injection", () => {
     [429, "TooManyRequests", "1"],
     [409, "Conflict", undefined],
   ])("injects status %i for the next matching request only", async (status, code, retryAfter) => {
-    const added = await control(api(), "POST", "/faults", {
+    const added = await control().call("POST", "/faults", {
       method: "GET",
       path: "^/api/instances$",
       kind: "status",
@@ -27,7 +27,7 @@ describe("fault injection", () => {
   });
 
   it("uses the fault's code, message and Retry-After, and matches the method", async () => {
-    await control(api(), "POST", "/faults", {
+    await control().call("POST", "/faults", {
       method: "POST",
       path: "/api/v1/accesspolicies",
       kind: "status",
@@ -47,7 +47,7 @@ describe("fault injection", () => {
   });
 
   it("adds latency", async () => {
-    await control(api(), "POST", "/faults", {
+    await control().call("POST", "/faults", {
       path: "^/api/stack-regions$",
       kind: "latency",
       latencyMs: 200,
@@ -58,12 +58,12 @@ describe("fault injection", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
     await api().get("/api/stack-regions");
     // count: 1: only the first request was slowed, as the request log records.
-    const log = (await control(api(), "GET", "/requests")) as { fault?: string }[];
+    const log = (await control().requests()) as { fault?: string }[];
     expect(log.map((r) => r.fault ?? null)).toEqual(["latency", null]);
   });
 
   it("resets the connection before any processing: nothing is applied", async () => {
-    await control(api(), "POST", "/faults", {
+    await control().call("POST", "/faults", {
       method: "POST",
       path: "^/api/instances$",
       kind: "reset",
@@ -72,15 +72,15 @@ describe("fault injection", () => {
     await expect(
       api().post("/api/instances", { name: "r", slug: "reset", deleteProtection: false }),
     ).rejects.toThrow();
-    expect((await control(api(), "GET", "/state")).stacks).toEqual([]);
-    const log = await control(api(), "GET", "/requests");
+    expect((await control().state()).stacks).toEqual([]);
+    const log = await control().requests();
     expect(log).toEqual([
       expect.objectContaining({ method: "POST", path: "/api/instances", status: 0, fault: "reset" }),
     ]);
   });
 
   it("loses the response after applying the change", async () => {
-    await control(api(), "POST", "/faults", {
+    await control().call("POST", "/faults", {
       method: "POST",
       path: "^/api/v1/tokens$",
       kind: "lost-response",
@@ -92,7 +92,7 @@ describe("fault injection", () => {
     ).rejects.toThrow();
     const listed = await api().get("/api/v1/tokens?region=us&name=lost");
     expect(listed.body.items).toHaveLength(1);
-    // A blind retry creates nothing new: the name is taken (real-api-behaviour.md, client pitfalls).
+    // A blind retry creates nothing new: the name is taken, so a client must not retry a create blindly.
     expectError(
       await api().post("/api/v1/tokens?region=us", { accessPolicyId: policy.id, name: "lost" }),
       409,
@@ -102,8 +102,8 @@ describe("fault injection", () => {
 
   it("fires with a seeded probability, repeatably", async () => {
     const run = async (): Promise<number[]> => {
-      await control(api(), "DELETE", "/faults");
-      await control(api(), "POST", "/faults", {
+      await control().clearFaults();
+      await control().call("POST", "/faults", {
         path: "^/api/stack-regions$",
         kind: "status",
         status: 502,
@@ -122,20 +122,20 @@ describe("fault injection", () => {
   });
 
   it("accepts an array of faults, lists them and clears them", async () => {
-    const added = await control(api(), "POST", "/faults", [
+    const added = await control().call("POST", "/faults", [
       { path: "^/api/instances", kind: "status", status: 500 },
       { path: "^/grafana/", kind: "latency", latencyMs: 1 },
     ]);
     expect(added.ids).toHaveLength(2);
-    expect(await control(api(), "GET", "/faults")).toHaveLength(2);
+    expect(await control().call("GET", "/faults")).toHaveLength(2);
     expectError(await api().get("/api/instances"), 500, "InternalServerError");
-    await control(api(), "DELETE", "/faults");
+    await control().clearFaults();
     expect((await api().get("/api/instances")).status).toBe(200);
   });
 
   it("applies to stack URLs too", async () => {
     const stack = await createStack(api(), "furl");
-    await control(api(), "POST", "/faults", {
+    await control().call("POST", "/faults", {
       path: "^/grafana/furl/api/health$",
       kind: "status",
       status: 502,
@@ -165,14 +165,14 @@ describe("fault injection", () => {
 });
 
 describe("request log and control endpoints", () => {
-  const { api } = useEmulator();
+  const { api, control } = useEmulator();
 
   it("logs API and stack-URL requests, not control requests, and clears", async () => {
     const stack = await createStack(api(), "logged");
     await api().get("/api/v1/accesspolicies?region=us&name=x");
     await fetch(`${stack.url}/api/health`);
-    await control(api(), "GET", "/state");
-    const log = await control(api(), "GET", "/requests");
+    await control().state();
+    const log = await control().requests();
     expect(
       log.map((e: { method: string; path: string; status: number }) => [e.method, e.path, e.status]),
     ).toEqual([
@@ -180,36 +180,34 @@ describe("request log and control endpoints", () => {
       ["GET", "/api/v1/accesspolicies", 200],
       ["GET", "/grafana/logged/api/health", 200],
     ]);
-    expect(log[1].query).toEqual({ region: "us", name: "x" });
-    expect(typeof log[1].durationMs).toBe("number");
-    expect(log[1].time).toMatch(/Z$/);
-    await control(api(), "DELETE", "/requests");
-    expect(await control(api(), "GET", "/requests")).toEqual([]);
+    expect(log[1]?.query).toEqual({ region: "us", name: "x" });
+    expect(typeof log[1]?.durationMs).toBe("number");
+    expect(log[1]?.time).toMatch(/Z$/);
+    await control().clearRequests();
+    expect(await control().requests()).toEqual([]);
   });
 
   it("logs failed requests with their status", async () => {
     const a = api();
     a.token = "bad";
     await a.get("/api/instances");
-    expect((await control(api(), "GET", "/requests")).map((e: { status: number }) => e.status)).toEqual([
-      401,
-    ]);
+    expect((await control().requests()).map((e: { status: number }) => e.status)).toEqual([401]);
   });
 
   it("reset empties state, faults and the log", async () => {
     await createStack(api(), "before");
-    await control(api(), "POST", "/faults", { path: "^/api/instances$", kind: "status", status: 500 });
-    await control(api(), "POST", "/reset");
-    expect(await control(api(), "GET", "/requests")).toEqual([]);
+    await control().call("POST", "/faults", { path: "^/api/instances$", kind: "status", status: 500 });
+    await control().reset();
+    expect(await control().requests()).toEqual([]);
     expect((await api().get("/api/instances")).body.items).toEqual([]);
   });
 
   it("moves the clock with {now} and restores it with DELETE", async () => {
-    const set = await control(api(), "POST", "/clock", { now: "2030-01-01T00:00:00Z" });
+    const set = await control().call("POST", "/clock", { now: "2030-01-01T00:00:00Z" });
     expect(Date.parse(set.now)).toBeGreaterThanOrEqual(Date.parse("2030-01-01T00:00:00Z"));
     const stack = await createStack(api(), "future");
     expect(stack.createdAt.startsWith("2030-01-01")).toBe(true);
-    const back = await control(api(), "DELETE", "/clock");
+    const back = await control().call("DELETE", "/clock");
     expect(Math.abs(Date.parse(back.now) - Date.now())).toBeLessThan(1000);
   });
 
@@ -220,7 +218,7 @@ describe("request log and control endpoints", () => {
       .body;
     const key = (await api().post("/api/instances/dump/api/auth/keys", { name: "k", role: "Admin" })).body;
     await api().post("/api/instances/dump/plugins", { plugin: "grafana-clock-panel" });
-    const state = await control(api(), "GET", "/state");
+    const state = await control().state();
     expect(state.stacks.map((s: { slug: string }) => s.slug)).toEqual(["dump"]);
     expect(state.accessPolicies.map((p: { id: string }) => p.id)).toEqual([policy.id]);
     expect(state.tokens.map((t: { id: string }) => t.id)).toEqual([token.id]);
@@ -245,7 +243,7 @@ describe("request log and control endpoints", () => {
 });
 
 describe("global latency option", () => {
-  const { api } = useEmulator({ latencyMs: 1000 });
+  const { api, control } = useEmulator({ latencyMs: 1000 });
 
   it("adds latencyMs to API and stack-URL responses but not to control endpoints", async () => {
     const t0 = Date.now();
@@ -256,7 +254,7 @@ describe("global latency option", () => {
     expect((await fetch(`${stack.url}/api/health`)).status).toBe(200);
     expect(Date.now() - t1).toBeGreaterThanOrEqual(990);
     const t2 = Date.now();
-    await control(api(), "GET", "/requests");
+    await control().requests();
     expect(Date.now() - t2).toBeLessThan(500);
   });
 });

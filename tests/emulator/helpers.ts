@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { DEFAULT_TOKEN, EmulatorOptions, RunningEmulator, startEmulator } from "../../emulator";
+import { controlOf, type EmulatorControl } from "../support/emulatorClient";
 
 export interface Res<T = any> {
   status: number;
@@ -6,8 +8,14 @@ export interface Res<T = any> {
   headers: Headers;
 }
 
-/** A tiny JSON client for the emulator; 127.0.0.1 only. */
+/**
+ * A tiny JSON client for the emulator's API (or a stack URL), showing status, body and headers. It
+ * sends a fresh `X-Request-Id` on every POST and DELETE, as the contract requires, unless a test
+ * turns `requestIds` off or gives the header itself.
+ */
 export class Api {
+  requestIds = true;
+
   constructor(
     readonly url: string,
     public token: string | null = DEFAULT_TOKEN,
@@ -22,6 +30,9 @@ export class Api {
     const h: Record<string, string> = { ...headers };
     if (this.token !== null && h.authorization === undefined) h.authorization = `Bearer ${this.token}`;
     if (body !== undefined) h["content-type"] = "application/json";
+    if (this.requestIds && (method === "POST" || method === "DELETE") && h["x-request-id"] === undefined) {
+      h["x-request-id"] = randomUUID();
+    }
     const res = await fetch(`${this.url}${path}`, {
       method,
       headers: h,
@@ -42,29 +53,38 @@ export class Api {
   }
 }
 
+export interface EmulatorFixture {
+  /** The API client, with the emulator's token (tests may change `token`). */
+  api(): Api;
+  emu(): RunningEmulator;
+  /** The control endpoints (tests/support/emulatorClient.ts). */
+  control(): EmulatorControl;
+}
+
 /**
- * Starts one emulator for a test file (fast delays by default) and resets it before each test.
- * Returns getters because the emulator starts in beforeAll.
+ * Starts one emulator for a test file (no readiness delay and no slug hold unless the options say
+ * otherwise) and resets it, clock included, before each test. Returns getters because the
+ * emulator starts in beforeAll.
  */
-export function useEmulator(options: EmulatorOptions = {}): { api: () => Api; emu: () => RunningEmulator } {
+export function useEmulator(options: EmulatorOptions = {}): EmulatorFixture {
   let emu: RunningEmulator | undefined;
   let api: Api | undefined;
+  let control: EmulatorControl | undefined;
   beforeAll(async () => {
     emu = await startEmulator({ readinessDelayMs: 0, slugReuseWindowMs: 0, ...options });
     api = new Api(emu.url);
+    control = controlOf(emu.url);
   });
   afterAll(async () => {
     await emu?.close();
   });
   beforeEach(async () => {
-    const res = await fetch(`${emu!.url}/_emulator/reset`, { method: "POST" });
-    expect(res.status).toBe(200);
+    await control!.reset();
     api!.token = DEFAULT_TOKEN;
+    api!.requestIds = true;
   });
-  return { api: () => api!, emu: () => emu! };
+  return { api: () => api!, emu: () => emu!, control: () => control! };
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const POLICY = {
   name: "stack-readers",
@@ -92,16 +112,4 @@ export function expectError(res: Res, status: number, code: string, message?: st
   expect(res.body.requestId).toBe(res.headers.get("x-request-id"));
   if (typeof message === "string") expect(res.body.message).toBe(message);
   else if (message instanceof RegExp) expect(res.body.message).toMatch(message);
-}
-
-/** Calls a `/_emulator/...` control endpoint (no auth) and returns the parsed body. */
-export async function control(api: Api, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${api.url}/_emulator${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-  });
-  expect(res.status).toBe(200);
-  return res.json();
 }

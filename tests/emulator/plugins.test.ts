@@ -1,7 +1,7 @@
-import { control, createStack, expectError, sleep, useEmulator } from "./helpers";
+import { createStack, expectError, useEmulator } from "./helpers";
 
 describe("plugins", () => {
-  const { api, emu } = useEmulator();
+  const { api, emu, control } = useEmulator();
 
   it("installs, gets, lists, updates and deletes a plugin", async () => {
     const stack = await createStack(api(), "plug");
@@ -53,7 +53,7 @@ describe("plugins", () => {
     await createStack(api(), "lat");
     const res = await api().post("/api/instances/lat/plugins", { plugin: "grafana-clock-panel", ...v });
     expect(res.body).toMatchObject({ version: "2.1.8", latestVersion: "2.1.8" });
-    const release = await control(api(), "POST", "/plugins/release", {
+    const release = await control().call("POST", "/plugins/release", {
       plugin: "grafana-clock-panel",
       version: "2.2.0",
     });
@@ -129,7 +129,8 @@ describe("plugins", () => {
 });
 
 describe("plugins: operation in progress window", () => {
-  const { api } = useEmulator({ pluginBusyMs: 400 });
+  // A window far longer than the test: only the emulator clock moves past it.
+  const { api, control } = useEmulator({ pluginBusyMs: 10_000 });
 
   it("answers 409 'operation in progress' to plugin calls on that stack after a change, then recovers", async () => {
     await createStack(api(), "busy");
@@ -149,7 +150,7 @@ describe("plugins: operation in progress window", () => {
     expect((await api().post("/api/instances/calm/plugins", { plugin: "grafana-clock-panel" })).status).toBe(
       200,
     );
-    await sleep(450);
+    await control().advanceClock(11);
     expect((await api().delete("/api/instances/busy/plugins/grafana-clock-panel")).status).toBe(200);
     expectError(await api().get("/api/instances/busy/plugins"), 409, "Conflict", busy);
   });

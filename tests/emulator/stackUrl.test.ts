@@ -1,7 +1,7 @@
-import { Api, control, createStack, expectError, sleep, useEmulator } from "./helpers";
+import { Api, createStack, expectError, useEmulator } from "./helpers";
 
 describe("hosted Grafana API keys and the stack URL", () => {
-  const { api } = useEmulator();
+  const { api, control } = useEmulator();
 
   const createKey = async (slug: string, body: Record<string, unknown>) => {
     const res = await api().post(`/api/instances/${slug}/api/auth/keys`, body);
@@ -38,14 +38,12 @@ describe("hosted Grafana API keys and the stack URL", () => {
     const stack = await createStack(api(), "exp");
     const admin = await createKey("exp", { name: "admin", role: "Admin" });
     await createKey("exp", { name: "short", role: "Editor", secondsToLive: 60 });
-    await control(api(), "POST", "/clock", { advanceSeconds: 120 });
+    await control().advanceClock(120);
     const s = stackApi(stack.url, admin.key);
     expect((await s.get("/api/auth/keys")).body.map((k: { name: string }) => k.name)).toEqual(["admin"]);
     const all = await s.get("/api/auth/keys?includeExpired=true");
     expect(all.body.map((k: { name: string }) => k.name)).toEqual(["admin", "short"]);
-    expect(Date.parse(all.body[1].expiration)).toBeLessThan(
-      Date.parse((await control(api(), "GET", "/clock")).now),
-    );
+    expect(Date.parse(all.body[1].expiration)).toBeLessThan(Date.parse(await control().clock()));
     // An expired key keeps its name taken until deleted, as in Grafana.
     expectError(
       await api().post("/api/instances/exp/api/auth/keys", { name: "short", role: "Viewer" }),
@@ -71,7 +69,7 @@ describe("hosted Grafana API keys and the stack URL", () => {
     expectError(await stackApi(one.url, editor.key).get("/api/auth/keys"), 401, "Unauthorized");
     expectError(await stackApi(one.url, otherAdmin.key).get("/api/auth/keys"), 401, "Unauthorized");
     expect((await stackApi(one.url, expiring.key).get("/api/auth/keys")).status).toBe(200);
-    await control(api(), "POST", "/clock", { advanceSeconds: 11 });
+    await control().advanceClock(11);
     expectError(await stackApi(one.url, expiring.key).delete("/api/auth/keys/1"), 401, "Unauthorized");
     expect((await stackApi(two.url, otherAdmin.key).get("/api/auth/keys")).status).toBe(200);
   });
@@ -136,12 +134,13 @@ describe("hosted Grafana API keys and the stack URL", () => {
     await createKey("bye", { name: "admin", role: "Admin" });
     await api().delete("/api/instances/bye");
     expectError(await stackApi(stack.url, null).get("/api/health"), 404, "NotFound");
-    expect((await control(api(), "GET", "/state")).stackApiKeys).toEqual([]);
+    expect((await control().state()).stackApiKeys).toEqual([]);
   });
 });
 
 describe("the stack URL while the stack starts", () => {
-  const { api } = useEmulator({ readinessDelayMs: 500 });
+  // A delay far longer than the test: only the emulator clock moves past it.
+  const { api, control } = useEmulator({ readinessDelayMs: 60_000 });
 
   it("answers 503 Loading with Retry-After until active, then 200", async () => {
     const stack = await createStack(api(), "loading");
@@ -156,7 +155,7 @@ describe("the stack URL while the stack starts", () => {
       503,
       "Loading",
     );
-    await sleep(550);
+    await control().advanceClock(61);
     expect((await s.get("/api/health")).status).toBe(200);
     expect((await s.get("/login")).status).toBe(200);
     expectError(await s.get("/api/dashboards/home"), 404, "NotFound");

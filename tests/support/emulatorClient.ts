@@ -3,6 +3,7 @@
  * provider, engine and fault suites. Control calls throw on any non-2xx answer, so a fault spec or
  * a reset the emulator refused cannot pass silently.
  */
+import { randomUUID } from "node:crypto";
 import { DEFAULT_TOKEN, type FaultSpec } from "../../emulator";
 export { TEMP_KEY_PREFIX } from "../../provider/api/stackSession";
 
@@ -11,6 +12,8 @@ export interface RequestLogEntry {
   path: string;
   query: Record<string, string>;
   status: number;
+  durationMs: number;
+  time: string;
   fault?: string;
 }
 
@@ -24,8 +27,23 @@ export interface EmulatorControl {
   /** Empties all state, faults, the request log and the clock. */
   reset(): Promise<void>;
   advanceClock(seconds: number): Promise<void>;
+  /** Makes the emulator's clock read `now` (RFC 3339); it keeps running from there. */
+  setClock(now: string): Promise<void>;
+  /** The emulator clock's time, RFC 3339. */
+  clock(): Promise<string>;
+  /** Back to real time. */
+  resetClock(): Promise<void>;
+  /** Publishes a catalog version of a plugin (`latest` then resolves to the newest). */
+  releasePlugin(plugin: string, version: string): Promise<{ latestVersion: string; versions: string[] }>;
+  /**
+   * Sets a stack's status to any of the service's 14 (`paused`, `suspended`, `archived`,
+   * `migrating`...); null goes back to the status its lifecycle gives.
+   */
+  setStackStatus(slug: string, status: string | null): Promise<void>;
   /** `GET /_emulator/state`: every object, deleted stacks included. */
   state(): Promise<EmulatorState>;
+  /** Any control endpoint, `method /_emulator${path}`: the parsed answer. */
+  call(method: string, path: string, body?: unknown): Promise<any>;
 }
 
 export interface EmulatorState {
@@ -62,6 +80,7 @@ export function controlOf(url: string): EmulatorControl {
     if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
+  const clockOf = (answer: unknown): string => (answer as { now: string }).now;
   return {
     url,
     requests: async () => (await call("GET", "/_emulator/requests")) as RequestLogEntry[],
@@ -71,7 +90,18 @@ export function controlOf(url: string): EmulatorControl {
     reset: async () => void (await call("POST", "/_emulator/reset")),
     advanceClock: async (seconds) =>
       void (await call("POST", "/_emulator/clock", { advanceSeconds: seconds })),
+    setClock: async (now) => void (await call("POST", "/_emulator/clock", { now })),
+    clock: async () => clockOf(await call("GET", "/_emulator/clock")),
+    resetClock: async () => void (await call("DELETE", "/_emulator/clock")),
+    releasePlugin: async (plugin, version) =>
+      (await call("POST", "/_emulator/plugins/release", { plugin, version })) as {
+        latestVersion: string;
+        versions: string[];
+      },
+    setStackStatus: async (slug, status) =>
+      void (await call("POST", `/_emulator/stacks/${encodeURIComponent(slug)}/status`, { status })),
     state: async () => (await call("GET", "/_emulator/state")) as EmulatorState,
+    call: (method, path, body) => call(method, `/_emulator${path}`, body),
   };
 }
 
@@ -91,12 +121,16 @@ export function isLiveStack(s: { status: string }): boolean {
 }
 
 /**
- * Calls the Cloud API of the emulator at `url` behind the providers' back, with its token; answers
- * the status and body, whatever the status.
+ * Calls the Cloud API of the emulator at `url` behind the providers' back, with its token and a
+ * fresh `X-Request-Id` (the contract requires one on writes, and the emulator refuses writes
+ * without it); answers the status and body, whatever the status.
  */
 export function apiCaller(url: string, token: string = DEFAULT_TOKEN) {
   return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      "x-request-id": randomUUID(),
+    };
     if (body !== undefined) headers["content-type"] = "application/json";
     const res = await fetch(`${url}${path}`, {
       method,
