@@ -125,6 +125,28 @@ export function prometheusRemoteUrl(promUrl: string | null | undefined): string 
 }
 
 /**
+ * The stack statuses of the contract. The service may add more; a client must take any string
+ * (what each one means for the Stack resource is decided in resources/stack.ts).
+ */
+export const STACK_STATUSES = [
+  "active",
+  "archived",
+  "archiving",
+  "deleted",
+  "deleting",
+  "migrated",
+  "migrating",
+  "paused",
+  "pending",
+  "restoring",
+  "starting",
+  "suspended",
+  "suspending",
+  "unknown",
+] as const;
+export type StackStatus = (typeof STACK_STATUSES)[number];
+
+/**
  * A deleted stack still answers GET with 200 and status `deleted` (`deleting` on the way). Such a
  * stack no longer exists for us.
  */

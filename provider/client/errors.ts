@@ -314,9 +314,13 @@ export function isOutcomeUnknown(e: unknown): boolean {
 
 /** Wording of a taken name or slug: "That url is not available", "… already exists", "… is already installed". */
 const ALREADY_EXISTS = /already exists|already installed|already taken|is taken|not available|duplicate/i;
-/** Wording of a bad argument: "Field is required: name", "Invalid slug x specified", "must be …". */
+/**
+ * Wording of a bad argument: "Field is required: name", "Invalid slug x specified", "must be …",
+ * and a reference to something unknown ("stack region not found", "access policy … not found"):
+ * where the contract's operation lists no 404, such a reference is one more invalid argument (409).
+ */
 const INVALID_ARGUMENT =
-  /\binvalid\b|is required|required field|must be|must not|cannot be changed|can't be changed|not allowed|malformed|bad request|too long|too many/i;
+  /\binvalid\b|is required|required field|must be|must not|cannot be changed|can't be changed|not allowed|malformed|bad request|too long|too many|not found|does not exist|\bunknown\b/i;
 /** The plugin API while the stack's Grafana is busy: "operation in progress, please try again later". */
 const OPERATION_IN_PROGRESS = /operation in progress/i;
 /** A slug re-used right after its stack was deleted: "… was deleted recently. Please wait for 30s …". */
@@ -366,15 +370,17 @@ export function isDeleteProtectedError(e: unknown): boolean {
 /**
  * A bad argument: any 400 or 422; a 409 with code `InvalidArgument` (the legacy routes); or a 409
  * whose message reads like one ("invalid", "is required", "must be", "cannot be changed", "not
- * allowed", "too long", …) and not like a taken name (the contract's 409 `Conflict` form).
+ * allowed", "too long", "not found", …) and not like a taken name (the contract's 409 `Conflict`
+ * form). A 409 saying "operation in progress" or "deleted recently" never is one, whatever its code.
  */
 export function isInvalidArgumentError(e: unknown): boolean {
   const a = answerOf(e);
   if (!a) return false;
   if (a.status === 400 || a.status === 422) return true;
   if (a.status !== 409) return false;
-  if (a.code === "InvalidArgument") return true;
+  // A busy stack or a held slug goes away by itself, whatever code it came with: waiting is right.
   if (OPERATION_IN_PROGRESS.test(a.message) || DELETED_RECENTLY.test(a.message)) return false;
+  if (a.code === "InvalidArgument") return true;
   return INVALID_ARGUMENT.test(a.message) && !ALREADY_EXISTS.test(a.message);
 }
 

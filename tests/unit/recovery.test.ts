@@ -117,7 +117,10 @@ describe("adopt what this attempt made (looking at once)", () => {
       createWithRecovery({ where, attempts: 3, make, recovery: adopt(async () => undefined) }),
     );
     expect(calls.n).toBe(1);
-    expect(e.message).toMatch(/^creating thing "t1": Grafana Cloud API POST \/api\/things failed/);
+    // A 400 is a refused argument: the message says so before the API's own account.
+    expect(e.message).toMatch(
+      /^creating thing "t1": the API refused an argument \(it gave no reason\)\. Check the inputs and run again: Grafana Cloud API POST \/api\/things failed: 400/,
+    );
   });
 
   test("after the last attempt the error is the create's own", async () => {
@@ -259,5 +262,93 @@ describe("what messages say happened", () => {
     expect(madeSince(new Date(NOW - 60_000).toISOString(), NOW)).toBe(true);
     expect(madeSince(new Date(NOW - 3600_000).toISOString(), NOW)).toBe(false);
     expect(madeSince(undefined, NOW)).toBe(true);
+  });
+});
+
+describe("a refused argument is never taken for an existing object", () => {
+  // The service's legacy form, its v1 form, and the contract's (409 Conflict, said in words).
+  const forms: [string, () => Error][] = [
+    [
+      "409 InvalidArgument",
+      () =>
+        new ConflictError({
+          ...POST,
+          status: 409,
+          code: "InvalidArgument",
+          apiMessage: "Invalid slug a-b specified",
+        }),
+    ],
+    [
+      "400",
+      () => new BadRequestError({ ...POST, status: 400, apiMessage: "name: must be 1-255 characters" }),
+    ],
+    [
+      "409 Conflict, in words",
+      () =>
+        new ConflictError({ ...POST, status: 409, code: "Conflict", apiMessage: "stack region not found" }),
+    ],
+  ];
+
+  test.each(forms)(
+    "%s: neither the resource's own handling nor the recovery sees it",
+    async (_label, error) => {
+      const seen: string[] = [];
+      // The first attempt's outcome is unknown, so the second one's 409 would be looked into.
+      const { make, calls } = script([lost(), error()], { id: "x" });
+      const e = await rejection(
+        createWithRecovery({
+          where,
+          attempts: 3,
+          make,
+          recovery: adoptWhatThisAttemptMade({
+            ...naming,
+            look: "on conflict",
+            find: async () => {
+              seen.push("find");
+              return { id: "x" };
+            },
+            createdAt: () => undefined,
+            take: async (t: Thing) => t,
+          }),
+          onFailure: async (err) => {
+            seen.push(`onFailure: ${(err as Error).name}`);
+            return undefined;
+          },
+        }),
+      );
+      expect(calls.n).toBe(2);
+      // Only the lost attempt reached the resource's handling; the refused argument did not.
+      expect(seen).toEqual(["onFailure: NetworkError"]);
+      expect(e.message).toMatch(
+        /^creating thing "t1": the API refused an argument: \S.*Correct it and run again: Grafana Cloud API POST/,
+      );
+      expect(e.message).not.toContain("adoptExisting");
+    },
+  );
+
+  test("a 409 that says neither still reaches the resource's own handling", async () => {
+    const seen: string[] = [];
+    const { make } = script([new ConflictError({ ...POST, status: 409, apiMessage: "Something" })], {
+      id: "x",
+    });
+    await rejection(
+      createWithRecovery({
+        where,
+        attempts: 3,
+        make,
+        recovery: adoptWhatThisAttemptMade({
+          ...naming,
+          look: "at once",
+          find: async () => undefined,
+          createdAt: () => undefined,
+          take: async (t: Thing) => t,
+        }),
+        onFailure: async () => {
+          seen.push("onFailure");
+          return undefined;
+        },
+      }),
+    );
+    expect(seen).toEqual(["onFailure"]);
   });
 });

@@ -13,6 +13,7 @@ import type { ApiClient } from "../../client/http";
 import { getClient } from "../../config";
 import { parseInputs, schemaDefaults, validate, type Props } from "./check";
 import { diffFields, diffResult, type FieldDiff, type FieldRules } from "./diff";
+import { refusedArgument } from "./errors";
 import { keysOf } from "./util";
 
 /** The inputs as create and update see them: parsed, defaults applied, derived defaults set. */
@@ -150,7 +151,7 @@ export function defineResource<
   };
   const gone = (e: unknown) => spec.notFoundMeansGone !== false && isNotFoundError(e);
   const explained = (e: unknown, where: string) => {
-    const hint = hooks.explain?.(e);
+    const hint = hooks.explain?.(e) ?? refusedArgument(e);
     return withContext(e, hint ? `${where}: ${hint}` : where);
   };
 

@@ -14,7 +14,14 @@
  */
 import { clock } from "../../clock";
 import { withContext } from "../../client/context";
-import { isConflictError, isNetworkError, isOutcomeUnknown, isTimeoutError } from "../../client/errors";
+import {
+  isConflictError,
+  isInvalidArgumentError,
+  isNetworkError,
+  isOutcomeUnknown,
+  isTimeoutError,
+} from "../../client/errors";
+import { refusedArgument } from "./errors";
 
 /** Clock skew tolerated when deciding whether a found object was made by our own attempt. */
 const SKEW_MS = 5 * 60_000;
@@ -79,7 +86,7 @@ interface Naming {
 export interface Recovery<T> extends Naming {
   readonly strategy: string;
   readonly look: Look;
-  /** Whether an error says the natural key is taken (default: any 409). */
+  /** Whether an error says the natural key is taken (default: a 409 that is not a bad argument). */
   taken(e: unknown): boolean;
   /** Resolves an unknown outcome; `cause` is the error of the attempt whose outcome is unknown. */
   resolve(e: unknown, unresolved: Unresolved, s: AttemptState, where: string): Promise<Step<T>>;
@@ -88,14 +95,21 @@ export interface Recovery<T> extends Naming {
 /** What a strategy looks for, when, and how messages name it. */
 interface Target extends Naming {
   look: Look;
-  /** Whether an error says the natural key is taken (default: any 409). */
+  /** Whether an error says the natural key is taken (default: a 409 that is not a bad argument). */
   taken?: (e: unknown) => boolean;
 }
 
 /** What every strategy carries besides its `resolve`. */
 function common(strategy: string, o: Target) {
   const { what, sameKey, fix, look } = o;
-  return { strategy, look, what, sameKey, fix, taken: o.taken ?? isConflictError };
+  return {
+    strategy,
+    look,
+    what,
+    sameKey,
+    fix,
+    taken: o.taken ?? ((e: unknown) => isConflictError(e) && !isInvalidArgumentError(e)),
+  };
 }
 
 /** The attempt whose outcome is unknown, as messages name it. */
@@ -212,7 +226,10 @@ export async function createWithRecovery<T>(o: CreateOptions<T>): Promise<T> {
       return await o.make();
     } catch (e) {
       const s: AttemptState = { attempt, last: attempt >= o.attempts, ...(unresolved ? { unresolved } : {}) };
-      if (unresolved && recovery.look === "on conflict" && recovery.taken(e)) {
+      // A bad argument is the user's to correct: it never means that the object exists, so neither
+      // the recovery nor the resource's own handling (adoption, "already exists") sees it.
+      const invalid = isInvalidArgumentError(e);
+      if (unresolved && !invalid && recovery.look === "on conflict" && recovery.taken(e)) {
         const step = await recovery.resolve(e, unresolved, s, o.where);
         if (step === "again") {
           unresolved = undefined;
@@ -220,7 +237,7 @@ export async function createWithRecovery<T>(o: CreateOptions<T>): Promise<T> {
         }
         if (step) return step.done;
       }
-      const own = await o.onFailure?.(e, s);
+      const own = invalid ? undefined : await o.onFailure?.(e, s);
       if (own === "again") continue;
       if (own) return own.done;
       if (isOutcomeUnknown(e) && !s.last) {
@@ -234,13 +251,14 @@ export async function createWithRecovery<T>(o: CreateOptions<T>): Promise<T> {
         return step.done;
       }
       const parts = [o.where];
-      if (unresolved) {
+      // Every attempt sent the same body, so an earlier one refused nothing less: it made nothing.
+      if (unresolved && !invalid) {
         parts.push(
           `${unknownOutcome(unresolved.cause, "an earlier attempt")}, so the ${recovery.what} may exist; if the ` +
             `next run reports that it already exists, ${recovery.fix}`,
         );
       }
-      const hint = o.explain?.(e);
+      const hint = refusedArgument(e) ?? o.explain?.(e);
       if (hint) parts.push(hint);
       throw withContext(e, parts.join(": "));
     }
