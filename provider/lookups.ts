@@ -9,6 +9,7 @@ import { listPluginInstallations, type PluginInstallationResponse } from "./api/
 import { getStack as fetchStack, listRegions, type Region, type StackResponse } from "./api/stacks";
 import { getClient } from "./config";
 import { withContext } from "./client/context";
+import { isInvalidArgumentError, isNotFoundError } from "./client/errors";
 
 export type StackInfo = StackResponse;
 export type StackRegion = Region;
@@ -37,6 +38,17 @@ export async function getStackRegions(): Promise<StackRegion[]> {
   }
 }
 
+const SEE_REGIONS = "getStackRegions() lists the regions";
+
+/**
+ * An unknown region in a v1 (access policy, token) call: the service answers 404 "stack region not
+ * found"; the contract, which documents no 404 for lists, a 409 that reads as a bad argument.
+ */
+function unknownRegion(e: unknown): boolean {
+  const message = e instanceof Error ? String((e as { apiMessage?: unknown }).apiMessage ?? "") : "";
+  return isNotFoundError(e) || (isInvalidArgumentError(e) && /region/i.test(message));
+}
+
 /**
  * The access policies of the org in one region, every page followed; with `name`, only the policy
  * of that exact name (names are unique per org and region, so at most one).
@@ -59,7 +71,10 @@ export async function getAccessPolicies(args: {
     // that ignored the filter.
     return args.name === undefined ? found : found.filter((p) => p.name === args.name);
   } catch (e) {
-    throw withContext(e, what);
+    throw withContext(
+      e,
+      unknownRegion(e) ? `${what}: the API does not know region "${args.region}"; ${SEE_REGIONS}` : what,
+    );
   }
 }
 

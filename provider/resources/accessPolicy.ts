@@ -13,7 +13,7 @@ import {
   type AccessPolicyResponse,
 } from "../api/accessPolicies";
 import { withContext } from "../client/context";
-import { isConflictError } from "../client/errors";
+import { isAlreadyExistsError, isConflictError, isNotFoundError } from "../client/errors";
 import type { ApiClient } from "../client/http";
 import { regionRule } from "./rules";
 import {
@@ -25,6 +25,8 @@ import {
   norms,
   resourceClass,
   propOf,
+  refusedArgumentSentence,
+  refusedRequest,
   type Resolved,
 } from "./toolkit";
 
@@ -223,6 +225,8 @@ async function withStatus(client: ApiClient, p: AccessPolicyResponse, inputs: In
   return inputs.status === "active" ? p : updateAccessPolicy(client, inputs.region, p.id, updateBody(inputs));
 }
 
+const LOOKUP_FAILED = Symbol("lookup failed");
+
 async function findByName(client: ApiClient, region: string, name: string) {
   const found = await listAccessPolicies(client, region, { name });
   return found.find((p) => p.name === name);
@@ -280,11 +284,22 @@ export const accessPolicy = defineResource({
         createdAt: (found) => found.createdAt,
         take: (found) => withStatus(client, found, inputs),
       }),
+      // Bad arguments never reach this: createWithRecovery reports them as such.
       async onFailure(e) {
+        // The service answers an unknown region with 404 (the contract, with a 409 that reads as a
+        // bad argument).
+        if (isNotFoundError(e)) throw withContext(e, `${where}: ${refusedArgumentSentence(e)}`);
         if (!isConflictError(e)) return undefined;
-        const existing = inputs.adoptExisting ? await findByName(client, region, name) : undefined;
-        if (existing)
+        // Whether the name is taken is looked up, not read from the wording of the 409.
+        const existing = await findByName(client, region, name).catch(
+          (): typeof LOOKUP_FAILED => LOOKUP_FAILED,
+        );
+        if (existing === undefined && !isAlreadyExistsError(e)) {
+          throw withContext(e, `${where}: ${refusedRequest(e)}`);
+        }
+        if (existing !== undefined && existing !== LOOKUP_FAILED && inputs.adoptExisting) {
           return { done: await updateAccessPolicy(client, region, existing.id, updateBody(inputs)) };
+        }
         throw withContext(
           e,
           `${where}: an access policy with this name already exists in this org and region (perhaps made by ` +

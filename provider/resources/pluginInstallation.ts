@@ -20,13 +20,20 @@ import {
 } from "../api/plugins";
 import { getStack, isGoneStatus } from "../api/stacks";
 import { withContext } from "../client/context";
-import { isConflictError, isNotFoundError } from "../client/errors";
+import {
+  isAlreadyExistsError,
+  isConflictError,
+  isInvalidArgumentError,
+  isNotFoundError,
+  isOperationInProgressError,
+} from "../client/errors";
 import type { ApiClient } from "../client/http";
 import { slugRule } from "./rules";
 import {
   adoptWhatThisAttemptMade,
   createWithRecovery,
   defineResource,
+  refusedRequest,
   resourceClass,
   type Props,
 } from "./toolkit";
@@ -151,9 +158,14 @@ async function notFoundHint(client: ApiClient, e: unknown, inputs: PluginInstall
   return withContext(e, `${where}: ${what}; check the plugin id at https://grafana.com/grafana/plugins`);
 }
 
-/** Installing an installed plugin: 409, but not the 409 of a busy stack or of a bad argument. */
+/**
+ * Installing an installed plugin: 409, but not the 409 of a busy stack or of a bad argument. The
+ * wording is not relied on: create looks the installation up before saying it exists.
+ */
 const alreadyInstalled = (e: unknown) =>
-  isConflictError(e) && e.code !== "InvalidArgument" && !isOperationInProgress(409, e.apiMessage);
+  isConflictError(e) && !isInvalidArgumentError(e) && !isOperationInProgressError(e);
+
+const LOOKUP_FAILED = Symbol("lookup failed");
 
 export const pluginInstallation = defineResource({
   kind: "PluginInstallation",
@@ -201,11 +213,19 @@ export const pluginInstallation = defineResource({
         createdAt: (found) => found.createdAt,
         take,
       }),
+      // Bad arguments never reach this: createWithRecovery reports them as such.
       async onFailure(e) {
         if (isNotFoundError(e)) throw await notFoundHint(client, e, inputs, where);
         if (!alreadyInstalled(e)) return undefined;
-        const existing = inputs.adoptExisting ? await findInstallation(client, stackSlug, plugin) : undefined;
-        if (existing) return { done: await take(existing) };
+        const existing = await findInstallation(client, stackSlug, plugin).catch(
+          (): typeof LOOKUP_FAILED => LOOKUP_FAILED,
+        );
+        if (existing === undefined && !isAlreadyExistsError(e)) {
+          throw withContext(e, `${where}: ${refusedRequest(e)}`);
+        }
+        if (existing !== undefined && existing !== LOOKUP_FAILED && inputs.adoptExisting) {
+          return { done: await take(existing) };
+        }
         throw withContext(
           e,
           `${where}: the plugin is already installed on this stack (perhaps by an interrupted run). Set ` +

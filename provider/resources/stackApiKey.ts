@@ -15,7 +15,7 @@ import {
 import { createStackApiKey, STACK_KEY_ROLES, type StackKey, type StackKeyRole } from "../api/stackKeys";
 import { clock } from "../clock";
 import { withContext } from "../client/context";
-import { isConflictError } from "../client/errors";
+import { isAlreadyExistsError, isConflictError } from "../client/errors";
 import type { ApiClient } from "../client/http";
 import { slugRule } from "./rules";
 import {
@@ -24,6 +24,7 @@ import {
   defineResource,
   deleteAndMakeAgain,
   norms,
+  refusedRequest,
   resourceClass,
 } from "./toolkit";
 
@@ -155,6 +156,8 @@ export const stackApiKey = defineResource({
       async onFailure(e, { attempt }) {
         if (!isConflictError(e) || e.code === "InvalidArgument") return undefined;
         const existing = await findByName(client, stackSlug, name).catch(() => undefined);
+        // Said taken only when the key is there or the API says so in words.
+        if (!existing && !isAlreadyExistsError(e)) throw withContext(e, `${where}: ${refusedRequest(e)}`);
         if (existing && isExpired(existing) && attempt < 3) {
           // Grafana keeps expired keys, and their names stay taken. An expired key is worthless
           // (refresh already dropped it from state), so it is removed to make room.

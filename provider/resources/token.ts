@@ -15,7 +15,7 @@ import {
 } from "../api/tokens";
 import { clock } from "../clock";
 import { withContext } from "../client/context";
-import { isConflictError, isNotFoundError } from "../client/errors";
+import { isAlreadyExistsError, isConflictError, isNotFoundError } from "../client/errors";
 import { regionRule, rfc3339Rule } from "./rules";
 import {
   compact,
@@ -23,6 +23,8 @@ import {
   defineResource,
   deleteAndMakeAgain,
   norms,
+  refusedArgumentSentence,
+  refusedRequest,
   resourceClass,
 } from "./toolkit";
 
@@ -141,8 +143,20 @@ export const token = defineResource({
             if (!isNotFoundError(e)) throw e;
           }),
       }),
+      // Bad arguments never reach this: createWithRecovery reports them as such.
       async onFailure(e) {
+        // An unknown access policy (or region): the service answers 404, the contract a 409 that
+        // reads as a bad argument.
+        if (isNotFoundError(e)) throw withContext(e, `${where}: ${refusedArgumentSentence(e)}`);
         if (!isConflictError(e)) return undefined;
+        // Whether the name is taken is looked up, not read from the wording of the 409.
+        const held = await listTokens(client, region, { name }).then(
+          (found) => found.some((x) => x.name === name),
+          () => undefined,
+        );
+        if (held === false || (held === undefined && !isAlreadyExistsError(e))) {
+          throw withContext(e, `${where}: ${refusedRequest(e)}`);
+        }
         throw withContext(
           e,
           `${where}: a token with this name already exists (perhaps left by an interrupted run). Tokens cannot ` +

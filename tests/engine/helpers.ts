@@ -7,6 +7,7 @@
 import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions } from "../../emulator";
+import { modeOptions } from "../support/emulatorMode";
 import {
   apiCaller,
   controlOf,
@@ -53,6 +54,7 @@ export interface LiveObjects {
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
   const token = options.token ?? DEFAULT_TOKEN;
   const em = await startEmulator({
+    ...modeOptions(),
     readinessDelayMs: 200,
     // Replacements that keep a slug, and recreations after drift, reuse it at once.
     slugReuseWindowMs: 0,

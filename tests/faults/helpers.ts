@@ -6,6 +6,7 @@
  */
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions } from "../../emulator";
+import { modeOptions } from "../support/emulatorMode";
 import {
   controlOf,
   TEMP_KEY_PREFIX,
@@ -27,6 +28,7 @@ export interface TestEmulator extends EmulatorControl {
 /** An in-process emulator with fast stacks and plugins and no slug hold after deletion. */
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
   const em = await startEmulator({
+    ...modeOptions(),
     readinessDelayMs: 100,
     pluginBusyMs: 0,
     slugReuseWindowMs: 0,

@@ -12,6 +12,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { type EngineProject, findRepoRoot } from "../../scripts/lib/engine";
 import { DECLARED, expectExactlyDeclared, program, upUntilConverged } from "./fleet";
 import { controlOf, createProject, errorLines, failureOf } from "./helpers";
+import { modeFlags } from "../support/emulatorMode";
 
 // Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
 
@@ -94,6 +95,7 @@ describe.each([
       "0",
       "--rate-limit-per-hour",
       "0",
+      ...modeFlags(),
     ];
     running = await startCli(["--port", "0", ...flags]);
     const { url, port } = running;

@@ -6,6 +6,7 @@
 import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions, type FaultSpec } from "../../emulator";
 import { setClock, systemClock } from "../../provider/clock";
 import { apiCaller, controlOf, type EmulatorControl } from "../support/emulatorClient";
+import { modeOptions } from "../support/emulatorMode";
 
 export { rejection } from "../support/emulatorClient";
 
@@ -26,8 +27,14 @@ export interface TestEmulator extends EmulatorControl {
   close(): Promise<void>;
 }
 
+/** An emulator in the mode GRAFANA_CLOUD_EMULATOR_STRICT asks for, unless `options` say. */
 export async function useEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
-  const em = await startEmulator({ readinessDelayMs: 200, slugReuseWindowMs: 1500, ...options });
+  const em = await startEmulator({
+    readinessDelayMs: 200,
+    slugReuseWindowMs: 1500,
+    ...modeOptions(),
+    ...options,
+  });
   process.env["GRAFANA_CLOUD_API_URL"] = em.url;
   process.env["GRAFANA_CLOUD_ACCESS_POLICY_TOKEN"] = options.token ?? DEFAULT_TOKEN;
   process.env["GRAFANA_CLOUD_RETRY_BASE_DELAY_MS"] = "20";
