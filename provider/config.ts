@@ -15,6 +15,8 @@ export const ENV_URL = "GRAFANA_CLOUD_API_URL";
 export interface ResolvedConfig {
   url: string;
   token: string;
+  /** Where the token came from: the Pulumi config (which wins) or the environment. */
+  tokenFrom: "pulumi-config" | "environment";
 }
 
 /** Values handed over by the dynamic provider's `configure` (this process only). */
@@ -45,7 +47,8 @@ export function resolveConfig(env: NodeJS.ProcessEnv = process.env): ResolvedCon
   const token = fromPulumiConfig.token ?? env[ENV_TOKEN];
   if (!token) throw new MissingCredentialsError();
   const url = fromPulumiConfig.url ?? env[ENV_URL] ?? DEFAULT_API_URL;
-  return { url: url.replace(/\/+$/, ""), token };
+  const tokenFrom = fromPulumiConfig.token ? "pulumi-config" : "environment";
+  return { url: url.replace(/\/+$/, ""), token, tokenFrom };
 }
 
 let version = "0.0.0";

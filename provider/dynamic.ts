@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { setPulumiConfig } from "./config";
 import { providerOf } from "./resources/registry";
+import { withCredentialGate } from "./resources/toolkit/credentials";
 
 export function implementation(kind: string) {
   const provider = providerOf(kind);
@@ -15,7 +16,9 @@ export function implementation(kind: string) {
         `check that the installed package matches the one the program was written for`,
     );
   }
-  return { ...provider, configure };
+  // A plan that writes is checked against the credential first, so `pulumi preview` fails where
+  // `pulumi up` would (see credentials.ts).
+  return { ...withCredentialGate(provider), configure };
 }
 
 export function configure(req: pulumi.dynamic.ConfigureRequest): void {

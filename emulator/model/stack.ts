@@ -324,6 +324,8 @@ function tenantsOf(stack: Stack, region: Region) {
     { type: "traces", id: ids.traces, cluster: clusters.ht, cname: cname(clusters.ht) },
     { type: "profiles", id: ids.profiles, cluster: clusters.hp, cname: cname(clusters.hp) },
     { type: "alerts", id: ids.alerts, cluster: clusters.am, cname: cname(clusters.am) },
+    // Fleet management: private connectivity, but no allow-list CNAME of its own.
+    { type: "agent-management", id: ids.fleet, cluster: clusters.agm, cname: null },
     { type: "grafana", id: stack.id, cluster: clusters.hg, cname: null },
   ];
 }

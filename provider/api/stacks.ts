@@ -342,6 +342,16 @@ export const regionSchema = z.looseObject({
 });
 export type Region = z.output<typeof regionSchema>;
 
+/**
+ * The cheapest call any valid access-policy token can make: the region list needs no scope (the
+ * contract lists none for it, and answers a bad credential with 401), and an `id` filter that no
+ * region has keeps the answer to the list's envelope. Resolves whatever the list holds; throws the
+ * client's error otherwise.
+ */
+export async function probeCredential(c: ApiClient): Promise<void> {
+  await c.request({ method: "GET", path: path`/api/stack-regions`, query: { id: 0 }, schema: z.unknown() });
+}
+
 export async function listRegions(c: ApiClient): Promise<Region[]> {
   const r = await c.request({
     method: "GET",

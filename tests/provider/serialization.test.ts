@@ -54,7 +54,11 @@ describe("credential resolution", () => {
   test("Pulumi config wins over the environment; the URL defaults to grafana.com", () => {
     process.env["GRAFANA_CLOUD_ACCESS_POLICY_TOKEN"] = "from-env";
     delete process.env["GRAFANA_CLOUD_API_URL"];
-    expect(resolveConfig()).toEqual({ token: "from-env", url: "https://grafana.com" });
+    expect(resolveConfig()).toEqual({
+      token: "from-env",
+      url: "https://grafana.com",
+      tokenFrom: "environment",
+    });
     setPulumiConfig((k) =>
       k === "grafana-cloud:accessPolicyToken"
         ? "from-config"
@@ -62,6 +66,6 @@ describe("credential resolution", () => {
           ? "http://x/"
           : undefined,
     );
-    expect(resolveConfig()).toEqual({ token: "from-config", url: "http://x" });
+    expect(resolveConfig()).toEqual({ token: "from-config", url: "http://x", tokenFrom: "pulumi-config" });
   });
 });

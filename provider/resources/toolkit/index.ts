@@ -1,5 +1,6 @@
 /** The resource toolkit: what a resource module needs to declare a resource. */
 export * from "./check";
+export * from "./credentials";
 export * from "./define";
 export * from "./diff";
 export * from "./errors";
