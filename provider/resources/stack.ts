@@ -438,7 +438,9 @@ async function connectionsFor(client: ApiClient, s: StackResponse, props: Props)
   const stored = asConnections(props);
   const now = stackObjectOutputs(s);
   const moved = PLACEMENT.some((k) => (now[k] ?? undefined) !== (props[k] ?? undefined));
-  if (Object.keys(stored).length > 0 && !moved) return stored;
+  // The synthetic monitoring URL is on the stack object too: it does not tell that they were fetched.
+  const fetchedBefore = Object.keys(stored).some((k) => k !== "syntheticMonitoringApiUrl");
+  if (fetchedBefore && !moved) return stored;
   const fetched = await fetchConnections(client, s.id);
   return Object.keys(fetched).length > 0 ? fetched : stored;
 }
