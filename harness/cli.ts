@@ -91,7 +91,10 @@ export type ProjectSource =
   | { copyFrom: string; files?: Record<string, string> };
 
 export interface CliProjectOptions {
-  /** The project name; also the namespace of the project's own config keys. */
+  /**
+   * The project name of the Pulumi.yaml the harness writes when the source has none (a copied
+   * example keeps its own name; `CliProject.projectName` is the one in effect).
+   */
   projectName: string;
   /**
    * The program. Without a Pulumi.yaml, package.json or tsconfig.json among its files the harness
@@ -277,6 +280,10 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
     JSON.stringify({ name: options.projectName, private: true, main: "index.ts" }, null, 2) + "\n",
   );
   write("tsconfig.json", JSON.stringify(DEFAULT_TSCONFIG, null, 2) + "\n");
+  // A copied example keeps its own project name (its config keys are namespaced by it).
+  const projectName =
+    /^name:\s*(\S+)\s*$/m.exec(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"))?.[1] ??
+    options.projectName;
 
   if ((options.install ?? "link") === "link") {
     const links: Record<string, string> = {
@@ -297,6 +304,8 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
     PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // Makes the CLI offer `--event-log` (as the Automation API does when it runs the same CLI).
+    PULUMI_DEBUG_COMMANDS: "true",
     ...(options.typeCheck === false ? { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } : {}),
     ...options.env,
   };
@@ -398,12 +407,12 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
   }
 
   return {
-    projectName: options.projectName,
+    projectName,
     stackName,
     tempDir,
     dir,
     stateDir,
-    stateFile: path.join(stateDir, ".pulumi", "stacks", options.projectName, `${stackName}.json`),
+    stateFile: path.join(stateDir, ".pulumi", "stacks", projectName, `${stackName}.json`),
     env,
     pulumi: (args, opts) => pulumi(args, opts),
     preview: (opts) => engine("preview", opts),
