@@ -426,7 +426,10 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
     },
     async outputs() {
       const base = ["stack", "output", "--stack", stackName, "--json"];
-      const shown = JSON.parse((await mustRun([...base, "--show-secrets"])).stdout) as Record<string, unknown>;
+      const shown = JSON.parse((await mustRun([...base, "--show-secrets"])).stdout) as Record<
+        string,
+        unknown
+      >;
       const masked = JSON.parse((await mustRun(base)).stdout) as Record<string, unknown>;
       return Object.fromEntries(
         Object.entries(shown).map(([k, value]) => [

@@ -95,7 +95,11 @@ const NEW_RESOURCE_CASES: Case[] = [
   {
     what: "PluginInstallation",
     program: [
-      declare("PluginInstallation", "plugin", { stackSlug: "some-stack", plugin: "bad plugin!", version: "newest" }),
+      declare("PluginInstallation", "plugin", {
+        stackSlug: "some-stack",
+        plugin: "bad plugin!",
+        version: "newest",
+      }),
     ],
     expected: [
       /resource 'plugin'/,
@@ -178,7 +182,10 @@ describe("bad input", () => {
         expiresAt: broken === "token" ? "2090-13-01T00:00:00Z" : "2090-01-01T00:00:00Z",
       }),
     ];
-    scenario = await startScenario({ projectName: "engine-bad-update", source: declaredProgram(program("none")) });
+    scenario = await startScenario({
+      projectName: "engine-bad-update",
+      source: declaredProgram(program("none")),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const before = await emulator.live();

@@ -42,7 +42,10 @@ describe("preview accuracy", () => {
 
   test("updating a policy in place plans nothing for its token", async () => {
     const declared: Declared = { stackDescription: "one", policyDisplayName: "one" };
-    scenario = await startScenario({ projectName: "engine-accuracy-policy", source: declaredProgram(resources(declared)) });
+    scenario = await startScenario({
+      projectName: "engine-accuracy-policy",
+      source: declaredProgram(resources(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [tokenBefore] = (await emulator.live()).tokens;
@@ -58,7 +61,10 @@ describe("preview accuracy", () => {
 
   test("updating a stack in place plans nothing for the policy scoped to it", async () => {
     const declared: Declared = { stackDescription: "one", policyDisplayName: "one" };
-    scenario = await startScenario({ projectName: "engine-accuracy-stack", source: declaredProgram(resources(declared)) });
+    scenario = await startScenario({
+      projectName: "engine-accuracy-stack",
+      source: declaredProgram(resources(declared)),
+    });
     const { project } = scenario;
     await project.up();
 

@@ -88,7 +88,10 @@ describe("replacements", () => {
       declare("Stack", "stack", { ...d, deleteProtection: false }),
     ];
     const declared = { slug: "replaceme", region: "us" };
-    scenario = await startScenario({ projectName: "engine-replace-stack", source: declaredProgram(program(declared)) });
+    scenario = await startScenario({
+      projectName: "engine-replace-stack",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
 
@@ -147,7 +150,10 @@ describe("replacements", () => {
       secondName: "second",
       secondRegion: "us",
     };
-    scenario = await startScenario({ projectName: "engine-replace-policy", source: declaredProgram(program(declared)) });
+    scenario = await startScenario({
+      projectName: "engine-replace-policy",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const policyNamed = (live: LiveObjects, name: string) => live.accessPolicies.find((p) => p.name === name);
@@ -235,7 +241,10 @@ describe("replacements", () => {
       keyName: "ci",
       role: "Viewer",
     };
-    scenario = await startScenario({ projectName: "engine-replace-plugin", source: declaredProgram(program(declared)) });
+    scenario = await startScenario({
+      projectName: "engine-replace-plugin",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const oneKey = (live: LiveObjects) => {

@@ -80,7 +80,10 @@ describe("in-place updates", () => {
       description: "first",
       labels: { team: "platform", env: "dev" },
     };
-    scenario = await startScenario({ projectName: "engine-updates-stack", source: declaredProgram(program(declared)) });
+    scenario = await startScenario({
+      projectName: "engine-updates-stack",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [created] = (await emulator.live()).stacks;
@@ -143,7 +146,10 @@ describe("in-place updates", () => {
       scopes: ["metrics:read", "logs:read"],
       realms: [{ type: "org", identifier: "1" }],
     };
-    scenario = await startScenario({ projectName: "engine-updates-policy", source: declaredProgram(program(declared)) });
+    scenario = await startScenario({
+      projectName: "engine-updates-policy",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [created] = (await emulator.live()).accessPolicies;
@@ -234,7 +240,10 @@ describe("in-place updates", () => {
       declare("Token", "token", { ...args, region: "us", accessPolicyId: ref("policy", "policyId") }),
     ];
     const declared: TokenDecl = { name: "updates-token", expiresAt: "2090-01-01T00:00:00Z" };
-    scenario = await startScenario({ projectName: "engine-updates-token", source: declaredProgram(program(declared)) });
+    scenario = await startScenario({
+      projectName: "engine-updates-token",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [created] = (await emulator.live()).tokens;
@@ -288,7 +297,10 @@ describe("in-place updates", () => {
       }),
     ];
     const declared = { version: "2.1.3" };
-    scenario = await startScenario({ projectName: "engine-updates-plugin", source: declaredProgram(program(declared)) });
+    scenario = await startScenario({
+      projectName: "engine-updates-plugin",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [created] = (await emulator.live()).plugins;

@@ -187,7 +187,9 @@ export async function failure(run: Promise<unknown>): Promise<EngineCommandError
     (err: unknown) => err,
   );
   if (!(outcome instanceof EngineCommandError)) {
-    throw new Error(`expected the command to fail, got ${outcome === undefined ? "success" : String(outcome)}`);
+    throw new Error(
+      `expected the command to fail, got ${outcome === undefined ? "success" : String(outcome)}`,
+    );
   }
   return outcome;
 }
