@@ -74,6 +74,11 @@ export interface CommandOptions {
   onEvent?: (event: EngineEvent) => void;
   /** Extra environment for this command only. */
   env?: Record<string, string>;
+  /**
+   * up, refresh, destroy: `--skip-preview` (default true: the suites look at the plan with their
+   * own `preview`; without it the CLI previews first, as a plain `pulumi up --yes` does).
+   */
+  skipPreview?: boolean;
 }
 
 export interface RawResult {
@@ -361,7 +366,8 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
     const eventLog = path.join(eventsDir, `${++commandCount}-${command}.json`);
     const args: string[] = [command, "--stack", stackName, "--non-interactive", "--color", "never"];
     args.push("--event-log", eventLog);
-    if (command !== "preview") args.push("--yes", "--skip-preview");
+    if (command !== "preview") args.push("--yes");
+    if (command !== "preview" && opts.skipPreview !== false) args.push("--skip-preview");
     if (opts.expectNoChanges) args.push("--expect-no-changes");
     if (opts.parallel !== undefined) args.push("--parallel", String(opts.parallel));
     if (opts.diff) args.push("--diff");
