@@ -93,7 +93,13 @@ export type ProjectSource =
   /** Files written into the project, relative path -> content. */
   | { files: Record<string, string> }
   /** A directory copied into the project (node_modules, state and stack files are not copied). */
-  | { copyFrom: string; files?: Record<string, string> };
+  | { copyFrom: string; files?: Record<string, string> }
+  /**
+   * An existing project directory used where it is (e.g. the repository root): nothing is written
+   * or linked there, except the stack's settings file `Pulumi.<stack>.yaml`, which `dispose`
+   * removes. The backend and PULUMI_HOME are still temporary.
+   */
+  | { existing: string };
 
 export interface CliProjectOptions {
   /**
@@ -261,20 +267,21 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
   const stackName = options.stackName ?? "test";
 
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `pulumi-cli-${options.projectName}-`));
-  const dir = path.join(tempDir, "project");
+  const source = options.source;
+  const inPlace = "existing" in source;
+  const dir = inPlace ? source.existing : path.join(tempDir, "project");
   const stateDir = path.join(tempDir, "state");
   const homeDir = path.join(tempDir, "home");
   const eventsDir = path.join(tempDir, "events");
   for (const d of [dir, stateDir, homeDir, eventsDir]) fs.mkdirSync(d, { recursive: true });
 
-  const source = options.source;
   if ("copyFrom" in source) copyProject(source.copyFrom, dir);
-  for (const [file, content] of Object.entries(source.files ?? {})) {
+  for (const [file, content] of Object.entries("existing" in source ? {} : (source.files ?? {}))) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), content);
   }
   const write = (file: string, content: string) => {
-    if (!fs.existsSync(path.join(dir, file))) fs.writeFileSync(path.join(dir, file), content);
+    if (!inPlace && !fs.existsSync(path.join(dir, file))) fs.writeFileSync(path.join(dir, file), content);
   };
   write(
     "Pulumi.yaml",
@@ -290,7 +297,7 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
     /^name:\s*(\S+)\s*$/m.exec(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"))?.[1] ??
     options.projectName;
 
-  if ((options.install ?? "link") === "link") {
+  if (!inPlace && (options.install ?? "link") === "link") {
     const links: Record<string, string> = {
       "pulumi-grafana-cloud": repoRoot,
       "@pulumi": path.join(repoRoot, "node_modules", "@pulumi"),
@@ -316,6 +323,13 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
   };
 
   let commandCount = 0;
+
+  /** The temporary directory, and the stack settings file a project used in place got. */
+  function removeTemporaries(): void {
+    if (options.keepTempDir) return;
+    fs.rmSync(tempDir, { recursive: true, force: true });
+    if (inPlace) fs.rmSync(path.join(dir, `Pulumi.${stackName}.yaml`), { force: true });
+  }
 
   function pulumi(
     args: string[],
@@ -408,7 +422,7 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
     await mustRun(["stack", "init", stackName, "--non-interactive"]);
     await setConfig(options.config, options.secretsConfig);
   } catch (err) {
-    fs.rmSync(tempDir, { recursive: true, force: true });
+    removeTemporaries();
     throw err;
   }
 
@@ -452,7 +466,7 @@ export async function createCliProject(options: CliProjectOptions): Promise<CliP
     },
     link: (name, target) => linkInto(dir, name, target),
     async dispose() {
-      if (!options.keepTempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+      removeTemporaries();
     },
   };
 }
