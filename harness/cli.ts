@@ -20,7 +20,7 @@ import * as path from "node:path";
 import type { Deployment, EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { findRepoRoot, pulumiBinary, toolsBin } from "./repo";
 
-export { findRepoRoot, PulumiCliMissingError, pulumiBinary, toolsBin } from "./repo";
+export { findRepoRoot, languageHost, PulumiCliMissingError, pulumiBinary, toolsBin } from "./repo";
 
 /** The passphrase of every throwaway stack; the stacks live only in a temporary directory. */
 export const TEST_PASSPHRASE = "pulumi-grafana-cloud-engine-tests";

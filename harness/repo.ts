@@ -1,5 +1,6 @@
 // Where the repository and its toolchain are: shared by the CLI harness (tests, demo, pipeline
 // script) and the inline-program harness (benchmark).
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -47,4 +48,26 @@ export function pulumiBinary(repoRoot: string = findRepoRoot()): string {
     throw new PulumiCliMissingError(binary);
   }
   return binary;
+}
+
+/** The Node.js language host the CLI in .tools/bin runs: the one next to the (resolved) binary. */
+export interface LanguageHost {
+  path: string;
+  /** e.g. `v3.68.0`; undefined when it cannot be told. */
+  version: string | undefined;
+}
+
+export function languageHost(repoRoot: string = findRepoRoot()): LanguageHost {
+  const cli = fs.realpathSync(pulumiBinary(repoRoot));
+  const host = path.join(path.dirname(cli), "pulumi-language-nodejs");
+  // Hosts of recent releases print their version with -version; the one built from sdk/v3
+  // v3.68.0 has no such flag, but Go records the module it was built from in the binary.
+  const result = spawnSync(host, ["-version"], { encoding: "utf8" });
+  if (result.status === 0 && /^v?\d+\.\d+\.\d+/.test(result.stdout.trim())) {
+    return { path: host, version: result.stdout.trim() };
+  }
+  const built = /github\.com\/pulumi\/pulumi\/sdk\/v3\t(v\d+\.\d+\.\d+)/.exec(
+    fs.readFileSync(host, "latin1"),
+  );
+  return { path: host, version: built?.[1] };
 }
