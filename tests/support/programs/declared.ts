@@ -38,7 +38,6 @@ function resolve(value: unknown): unknown {
 }
 
 // The args are whatever the suite wrote, bad input included: the providers' check judges them.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyArgs = any;
 const constructors: Record<Declared["kind"], (name: string, args: AnyArgs) => pulumi.CustomResource> = {
   Stack: (name, args) => new Stack(name, args),
