@@ -90,6 +90,23 @@ describe("the toolchain in .tools/bin", () => {
     }
   });
 
+  test("typescript: false is the matching host's only: the v3.68.0 host always registers ts-node", async () => {
+    project = await createCliProject({
+      projectName: "toolchain-js",
+      source: {
+        files: {
+          "Pulumi.yaml": "name: toolchain-js\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n",
+          "package.json": JSON.stringify({ name: "toolchain-js", private: true, main: "index.js" }),
+          "index.js": 'exports.typescript = process.env["PULUMI_NODEJS_TYPESCRIPT"] || "";\n',
+        },
+      },
+    });
+    await project.up();
+    const outputs = await project.outputs();
+    // A JavaScript program runs either way; only the older host loads ts-node for it anyway.
+    expect(outputs["typescript"]?.value).toBe(OLD_HOST ? "true" : "");
+  });
+
   test("pulumi install installs the project's dependencies; the package manager option is the matching host's only", async () => {
     project = await createCliProject({
       projectName: "toolchain-install",
