@@ -6,6 +6,7 @@
 // The provider does not then take over an object it cannot prove is its own (another program may
 // have made it): the failing run says the object may exist and what to do, and the next run's
 // conflict says how (adoptExisting: true for stacks, policies and plugins; delete a token or key).
+import { randomUUID } from "node:crypto";
 import { DEFAULT_TOKEN, type FaultSpec } from "../../emulator";
 import {
   type CliProject,
@@ -115,7 +116,8 @@ describe("after a lost create response", () => {
 
   /** Deletes a leftover as a user would: the token through the Cloud API, the key on the stack. */
   async function deleteLeftover(emulator: TestEmulator, kind: "token" | "key"): Promise<void> {
-    const auth = { authorization: `Bearer ${DEFAULT_TOKEN}` };
+    // Writes to the Cloud API carry an X-Request-Id, as the contract requires.
+    const auth = { authorization: `Bearer ${DEFAULT_TOKEN}`, "x-request-id": randomUUID() };
     const s = await emulator.state();
     if (kind === "token") {
       const t = s.tokens.find((x) => x.name === "t1");
