@@ -74,9 +74,13 @@ describe("a 429 asking for 3600 s", () => {
       expect(line).toMatch(/Run again after the wait/);
     }
 
-    // One request: the refused wait is not spent on retries, and nothing was created.
+    // One request besides the plan's credential check: the refused wait is not spent on retries,
+    // and nothing was created.
     const log = await emulator.requests();
-    expect(log.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(["POST /api/v1/accesspolicies 429"]);
+    expect(log.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "GET /api/stack-regions 200",
+      "POST /api/v1/accesspolicies 429",
+    ]);
     expect((await emulator.state()).accessPolicies).toEqual([]);
   });
 
