@@ -1,7 +1,9 @@
 /**
  * Stack: a Grafana Cloud stack. Creation is asynchronous: unless `waitForReadiness` is false,
- * create waits for the readiness endpoint and then `{url}/api/health`. A stack that never becomes
- * ready is still recorded in state (PartialFailureError), never orphaned.
+ * create waits until the stack's status, the readiness endpoint and `{url}/api/health` say it is
+ * ready, and stops early when its status says it will not be without the user (see "Statuses").
+ * A stack that does not become ready is still recorded in state (PartialFailureError), never
+ * orphaned.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
