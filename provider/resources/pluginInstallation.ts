@@ -27,6 +27,7 @@ import {
   adoptWhatThisAttemptMade,
   createWithRecovery,
   defineResource,
+  PartialFailureError,
   resourceClass,
   type Props,
 } from "./toolkit";
@@ -47,13 +48,14 @@ export interface PluginInstallationArgs {
 
 export const LATEST = "latest";
 const PLUGIN_RULE = "must be a plugin id from the Grafana catalog, e.g. grafana-clock-panel";
-const VERSION_RULE = 'must be "latest" or a version such as 1.2.3';
+const VERSION_RULE = 'must be "latest" or a version such as 1.2.3, of at most 64 characters';
 
 export const pluginInstallationInputs = z.strictObject({
   stackSlug: slugRule,
   plugin: z.string({ error: PLUGIN_RULE }).regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,189}$/, PLUGIN_RULE),
   version: z
     .string({ error: VERSION_RULE })
+    .max(64, VERSION_RULE)
     .regex(/^(latest|\d+(\.\d+){0,3}([-+][0-9A-Za-z.+-]+)?)$/, VERSION_RULE)
     .default(LATEST),
   adoptExisting: z.boolean({ error: "must be a boolean" }).default(false),
@@ -129,11 +131,6 @@ const explainBusy = (e: unknown) =>
     ? "another operation was still in progress on the stack when the retry budget ran out; run `pulumi up` again later"
     : undefined;
 
-function busyHint(e: unknown, where: string): unknown {
-  const hint = explainBusy(e);
-  return withContext(e, hint ? `${where}: ${hint}` : where);
-}
-
 /** A 404 on install: say whether the stack or the plugin (or its version) is unknown. */
 async function notFoundHint(client: ApiClient, e: unknown, inputs: PluginInstallationInputs, where: string) {
   let stackExists = true;
@@ -179,16 +176,9 @@ export const pluginInstallation = defineResource({
   async create(inputs, { client }) {
     const { stackSlug, plugin, version } = inputs;
     const where = `installing plugin "${plugin}" (version ${version}) on stack "${stackSlug}"`;
-    const take = async (existing: PluginInstallationResponse) => {
-      try {
-        return await converge(client, existing, inputs);
-      } catch (err) {
-        throw busyHint(err, `${where}: taking over the installed plugin`);
-      }
-    };
-    const p = await createWithRecovery({
+    const installed = await createWithRecovery({
       where,
-      attempts: 3,
+      budgetMs: client.retryBudgetMs,
       make: () => installPlugin(client, stackSlug, { plugin, version }),
       // Repeating the install either installs the plugin or meets "already installed".
       recovery: adoptWhatThisAttemptMade({
@@ -197,15 +187,19 @@ export const pluginInstallation = defineResource({
         sameKey: "of this plugin",
         fix: "set adoptExisting: true",
         taken: alreadyInstalled,
+        identity: `plugin "${plugin}" installed on stack "${stackSlug}"`,
+        cleanup:
+          `set adoptExisting: true and run \`pulumi up\` again to take it over, or uninstall it (in the stack's ` +
+          `Grafana under Administration, Plugins, or with DELETE /api/instances/${stackSlug}/plugins/${plugin})`,
         find: () => findInstallation(client, stackSlug, plugin),
         createdAt: (found) => found.createdAt,
-        take,
+        take: async (found) => found,
       }),
       async onFailure(e) {
         if (isNotFoundError(e)) throw await notFoundHint(client, e, inputs, where);
         if (!alreadyInstalled(e)) return undefined;
         const existing = inputs.adoptExisting ? await findInstallation(client, stackSlug, plugin) : undefined;
-        if (existing) return { done: await take(existing) };
+        if (existing) return { done: existing };
         throw withContext(
           e,
           `${where}: the plugin is already installed on this stack (perhaps by an interrupted run). Set ` +
@@ -214,7 +208,21 @@ export const pluginInstallation = defineResource({
       },
       explain: explainBusy,
     });
-    return { id: `${stackSlug}/${plugin}`, outs: toOutputs(p, inputs) };
+    const id = `${stackSlug}/${plugin}`;
+    // The plugin is installed from here on: failing to bring it to the declared version must not
+    // orphan it. Recorded with the version it has, the next `up` sets the declared one.
+    try {
+      return { id, outs: toOutputs(await converge(client, installed, inputs), inputs) };
+    } catch (e) {
+      const hint = explainBusy(e);
+      throw new PartialFailureError(
+        `${where}: the plugin is installed (version ${installed.version}) but setting version ${version} failed` +
+          `${hint ? ` (${hint})` : ""}; it is recorded in state, and the next \`pulumi up\` sets the version: ` +
+          (e instanceof Error ? e.message : String(e)),
+        id,
+        toOutputs(installed, inputs),
+      );
+    }
   },
 
   async read(id, props, { client }) {
