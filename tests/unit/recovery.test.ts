@@ -4,7 +4,7 @@
  * (nothing, or exactly the object returned), how many attempts were made, and what the messages
  * say happened. No network.
  */
-import { setClock, systemClock } from "../../provider/clock";
+import { setClock } from "../../provider/clock";
 import {
   BadRequestError,
   ConflictError,
@@ -58,11 +58,22 @@ interface Thing {
   createdAt: string;
 }
 
-/** A clock that moves only when told to, so "made since the attempt began" is exact. */
+/**
+ * A clock that moves only when told to (or when the code waits), so "made since the attempt began"
+ * is exact and waits take no real time.
+ */
 let now = Date.parse("2030-06-01T12:00:00Z");
+let slept = 0;
 beforeEach(() => {
   now = Date.parse("2030-06-01T12:00:00Z");
-  setClock({ now: () => now, sleep: systemClock.sleep });
+  slept = 0;
+  setClock({
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+      slept += ms;
+    },
+  });
 });
 afterEach(() => setClock(undefined));
 
@@ -173,9 +184,56 @@ describe("adopt what this attempt made (looking at once)", () => {
       }),
     );
     expect(e).toBe(lookup);
+    // Tried again until one more budget after the attempts' own (120 s + 120 s) ran out.
+    expect(slept).toBeGreaterThan(200_000);
     expect(e.message).toMatch(
       /^creating thing "t1": the create was answered 502, which a proxy may send after the API applied the request, and looking for the thing it may have made failed too, so a thing named "t1" in region us may exist on the server\. To clean up: delete it in the portal: Grafana Cloud API GET/,
     );
+  });
+
+  test("a look-up that fails for a while is tried again within the budget, then finds the object", async () => {
+    const s = server(["502"]);
+    let failures = 3;
+    const result = await createWithRecovery({
+      where,
+      budgetMs: 60_000,
+      make: s.make,
+      recovery: adoptWhatThisAttemptMade<Thing, Thing>({
+        ...naming,
+        look: "at once",
+        find: async () => {
+          if (failures-- > 0) throw new ServerError({ method: "GET", path: "/api/things", status: 503 });
+          return s.held[0];
+        },
+        createdAt: (t) => t.createdAt,
+        take: async (t) => t,
+      }),
+    });
+    expect(s.held).toEqual([result]);
+    expect(slept).toBeGreaterThan(0);
+  });
+
+  test("a look-up refused for good (403) is not tried again", async () => {
+    const s = server(["502"]);
+    let tries = 0;
+    const e = await rejection(
+      createWithRecovery({
+        where,
+        make: s.make,
+        recovery: adoptWhatThisAttemptMade<Thing, Thing>({
+          ...naming,
+          look: "at once",
+          find: async () => {
+            tries += 1;
+            throw new ServerError({ method: "GET", path: "/api/things", status: 403 });
+          },
+          createdAt: (t) => t.createdAt,
+          take: async (t) => t,
+        }),
+      }),
+    );
+    expect(tries).toBe(1);
+    expect(e.message).toMatch(/may exist on the server\. To clean up: delete it in the portal/);
   });
 
   test("every attempt answered badly until the attempts run out: the last one's object is kept", async () => {

@@ -93,6 +93,11 @@ export interface Unresolved {
   which: "the create" | "an earlier attempt";
   /** How many attempts they are. */
   count: number;
+  /**
+   * Until when a failed look-up or removal is tried again (a transient failure: no answer, a 5xx,
+   * 429, 503); absent: tried once.
+   */
+  until?: number;
 }
 
 export interface AttemptState {
@@ -174,7 +179,21 @@ function common(strategy: string, o: Target) {
   };
 }
 
-/** Runs a look-up or a removal; if it fails, says what may exist and how to clean it up. */
+/** A failure that a later try may get past: no usable answer, a 5xx, 408, 429, a refused connection. */
+function isTransient(e: unknown): boolean {
+  const status = fieldsOf(e)?.["status"];
+  if (typeof status === "number") return status >= 500 || status === 408 || status === 429;
+  return isOutcomeUnknown(e) || fieldsOf(e)?.name === "NetworkError";
+}
+
+/** First wait between tries of a look-up or removal; doubles up to the cap. */
+const SETTLE_WAIT_MS = 250;
+const SETTLE_WAIT_CAP_MS = 5000;
+
+/**
+ * Runs a look-up or a removal, again after a transient failure until `u.until`; if it still
+ * fails, says what may exist and how to clean it up.
+ */
 async function orSay<F>(
   where: string,
   n: Required<Naming>,
@@ -182,14 +201,22 @@ async function orSay<F>(
   doing: string,
   run: () => Promise<F>,
 ) {
-  try {
-    return await run();
-  } catch (err) {
-    throw withContext(
-      err,
-      `${where}: ${unknownOutcome(u.cause, u.which)}, and ${doing} failed too, so ${n.identity} ` +
-        `may exist on the server. To clean up: ${n.cleanup}`,
-    );
+  let wait = SETTLE_WAIT_MS;
+  for (;;) {
+    try {
+      return await run();
+    } catch (err) {
+      if (isTransient(err) && u.until !== undefined && clock.now() + wait < u.until) {
+        await clock.sleep(wait);
+        wait = Math.min(wait * 2, SETTLE_WAIT_CAP_MS);
+        continue;
+      }
+      throw withContext(
+        err,
+        `${where}: ${unknownOutcome(u.cause, u.which)}, and ${doing} failed too, so ${n.identity} ` +
+          `may exist on the server. To clean up: ${n.cleanup}`,
+      );
+    }
   }
 }
 
@@ -284,12 +311,15 @@ export async function createWithRecovery<T>(o: CreateOptions<T>): Promise<T> {
   const maxAttempts = o.attempts ?? MAX_ATTEMPTS;
   const budgetMs = o.budgetMs ?? DEFAULT_BUDGET_MS;
   const deadline = clock.now() + budgetMs;
+  // Looking for and removing what an attempt made may go on for one more budget after the
+  // attempts stop: the object must not be left behind for want of a second try.
+  const settleUntil = deadline + budgetMs;
   const account: Account = { settled: 0, removed: [] };
   let unresolved: Unresolved | undefined;
 
   /** Settles `u`; the object kept, or undefined when nothing of it is left. */
   const settle = async (u: Unresolved, e: unknown): Promise<{ value: T } | undefined> => {
-    const s = await recovery.settle(u, where);
+    const s = await recovery.settle({ ...u, until: settleUntil }, where);
     if (s.kind === "kept") return { value: s.value };
     if (s.kind === "older") {
       throw withContext(
@@ -312,7 +342,10 @@ export async function createWithRecovery<T>(o: CreateOptions<T>): Promise<T> {
       const s: AttemptState = { attempt, last, ...(unresolved ? { unresolved } : {}) };
       // A later attempt meets the key taken: an earlier one whose outcome is unknown made it.
       if (unresolved && recovery.look === "on conflict" && recovery.taken(e)) {
-        const r = await recovery.settle({ ...unresolved, which: "an earlier attempt" }, where);
+        const r = await recovery.settle(
+          { ...unresolved, which: "an earlier attempt", until: settleUntil },
+          where,
+        );
         if (r.kind === "kept") return r.value;
         account.settled += unresolved.count;
         unresolved = undefined;
