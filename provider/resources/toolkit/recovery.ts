@@ -23,7 +23,7 @@
  */
 import { clock } from "../../clock";
 import { withContext } from "../../client/context";
-import { isConflictError, isOutcomeUnknown } from "../../client/errors";
+import { isConflictError, isInvalidArgumentError, isOutcomeUnknown } from "../../client/errors";
 
 /** Clock skew tolerated when deciding whether a found object was made by our own attempt. */
 const SKEW_MS = 5 * 60_000;
@@ -175,7 +175,7 @@ function common(strategy: string, o: Target) {
     fix,
     identity: o.identity ?? `a ${what} ${sameKey}`,
     cleanup: o.cleanup ?? fix,
-    taken: o.taken ?? isConflictError,
+    taken: o.taken ?? ((e: unknown) => isConflictError(e) && !isInvalidArgumentError(e)),
   };
 }
 
@@ -340,8 +340,11 @@ export async function createWithRecovery<T>(o: CreateOptions<T>): Promise<T> {
     } catch (e) {
       const last = attempt >= maxAttempts || clock.now() >= deadline;
       const s: AttemptState = { attempt, last, ...(unresolved ? { unresolved } : {}) };
+      // A bad argument never means that the object exists: neither the key-taken handling nor the
+      // resource's own (adoption, "already exists") sees it.
+      const invalid = isInvalidArgumentError(e);
       // A later attempt meets the key taken: an earlier one whose outcome is unknown made it.
-      if (unresolved && recovery.look === "on conflict" && recovery.taken(e)) {
+      if (unresolved && !invalid && recovery.look === "on conflict" && recovery.taken(e)) {
         const r = await recovery.settle(
           { ...unresolved, which: "an earlier attempt", until: settleUntil },
           where,
@@ -356,7 +359,7 @@ export async function createWithRecovery<T>(o: CreateOptions<T>): Promise<T> {
         }
         // Nothing of ours holds the key: the conflict is the resource's to handle.
       }
-      const own = await o.onFailure?.(e, s);
+      const own = invalid ? undefined : await o.onFailure?.(e, s);
       // The resource's own handling bounds its own waits (e.g. for a slug still held).
       if (own === "again" && attempt < maxAttempts) continue;
       if (own && own !== "again") return own.done;
