@@ -6,7 +6,21 @@ import { badControlRequest as badRequest } from "./errors";
  * from a PRNG seeded per fault so that a run is repeatable.
  */
 
-export type FaultKind = "status" | "latency" | "reset" | "lost-response";
+export type FaultKind = "status" | "latency" | "reset" | "lost-response" | "applied-then";
+
+/**
+ * How an `applied-then` fault answers a request it let the emulator process (and apply):
+ * - `status`: an error status of a proxy in front of the service (default 502), JSON error body;
+ * - `html`: a 200 (or `status`) with an HTML page instead of JSON, as a captive portal or a
+ *   misrouted proxy answers;
+ * - `empty`: a 200 with an empty body;
+ * - `truncated`: a 200 whose body stops half-way (Content-Length promises the whole), then the
+ *   connection closes;
+ * - `stall`: a 200 whose body sends its first half and then nothing, until the client gives up;
+ * - `omit`: the real answer without its top-level field `field` (e.g. the id, or a secret).
+ */
+export type AppliedAnswer = "status" | "html" | "empty" | "truncated" | "stall" | "omit";
+const ANSWERS: readonly AppliedAnswer[] = ["status", "html", "empty", "truncated", "stall", "omit"];
 
 export interface FaultSpec {
   method?: string;
@@ -20,6 +34,10 @@ export interface FaultSpec {
   count?: number;
   probability?: number;
   seed?: number;
+  /** For `applied-then`: how the processed request is answered. */
+  answer?: AppliedAnswer;
+  /** For `applied-then` with `answer: "omit"`: the top-level field left out of the answer. */
+  field?: string;
 }
 
 export interface Fault {
@@ -32,7 +50,7 @@ export interface Fault {
   fired: number;
 }
 
-const KINDS: readonly FaultKind[] = ["status", "latency", "reset", "lost-response"];
+const KINDS: readonly FaultKind[] = ["status", "latency", "reset", "lost-response", "applied-then"];
 
 /** mulberry32: a tiny seeded PRNG, good enough for repeatable coin flips. */
 function mulberry32(seed: number): () => number {
@@ -67,6 +85,33 @@ function parseSpec(raw: unknown): FaultSpec {
       throw badRequest("status: required for kind status, an HTTP status code");
     }
     spec.status = r.status;
+  }
+  if (spec.kind === "applied-then") {
+    if (typeof r.answer !== "string" || !ANSWERS.includes(r.answer as AppliedAnswer)) {
+      throw badRequest(`answer: required for kind applied-then, one of ${ANSWERS.join(", ")}`);
+    }
+    spec.answer = r.answer as AppliedAnswer;
+    if (spec.answer === "omit") {
+      if (typeof r.field !== "string" || r.field === "") {
+        throw badRequest("field: required for answer omit, the name of a top-level field of the answer");
+      }
+      spec.field = r.field;
+    }
+    if (r.status !== undefined) {
+      const status = r.status;
+      const allowed =
+        typeof status === "number" &&
+        Number.isInteger(status) &&
+        ((spec.answer === "status" && status >= 500 && status <= 599) ||
+          (spec.answer === "html" && status >= 200 && status <= 599));
+      if (!allowed) {
+        throw badRequest(
+          "status: for applied-then, a 5xx with answer status, 200-599 with answer html, and nothing " +
+            "with the other answers (they answer 200)",
+        );
+      }
+      spec.status = status;
+    }
   }
   if (r.retryAfter !== undefined) {
     if (typeof r.retryAfter !== "number" && typeof r.retryAfter !== "string") {

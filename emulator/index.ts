@@ -1,7 +1,7 @@
 import { Ctx, ResolvedOptions } from "./context";
 import { buildServer } from "./server";
 
-export type { FaultKind, FaultSpec } from "./faults";
+export type { AppliedAnswer, FaultKind, FaultSpec } from "./faults";
 export type { RequestLogEntry } from "./hooks/requestLog";
 
 /**

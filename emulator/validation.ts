@@ -28,27 +28,45 @@ export const SCOPE_RE = /^[a-z0-9][a-z0-9-]*:[a-z0-9][a-z0-9-]*$/;
 /** Stack slugs: lowercase letters and digits, starting with a letter, at most 29; the API rejects hyphens. */
 export const SLUG_RE = /^[a-z][a-z0-9]{0,28}$/;
 
-/** Stack label keys and values. */
-export const LABEL_RE = /^[a-zA-Z0-9/\-._]+$/;
+/**
+ * Stack label keys and values: letters, digits, `/ - . _`, at most 255 characters each. The length
+ * cap (like the name and description caps below) is not documented by the API: it is the bound
+ * the provider checks, enforced here too so that both refuse the same runaway values.
+ */
+export const LABEL_RE = /^[a-zA-Z0-9/\-._]{1,255}$/;
 export const MAX_LABELS = 10;
+
+/** Stack names: 1-255 characters. */
+export const STACK_NAME_MAX = 255;
+/** Stack descriptions: at most 4096 characters. */
+export const STACK_DESCRIPTION_MAX = 4096;
 
 /** Region slugs such as `us`, `eu`, `prod-eu-west-3`: the shape, before the region is looked up. */
 export const REGION_RE = /^[a-z][a-z0-9-]{0,63}$/;
 export const REGION_RULE = "must be a region slug such as us, eu or prod-eu-west-3";
 
-/** Realm identifiers are the numeric id of the org or stack, sent as a string. */
-export const REALM_IDENTIFIER_RE = /^\d+$/;
+/** Realm identifiers are the numeric id of the org or stack, sent as a string (an int64: 1-19 digits). */
+export const REALM_IDENTIFIER_RE = /^\d{1,19}$/;
+
+/** Access policy ids as the API makes them (UUIDs): letters, digits, `-` and `_`, 1-255. */
+export const ACCESS_POLICY_ID_RE = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** Plugin ids of the Grafana catalog, e.g. `grafana-clock-panel`. */
 export const PLUGIN_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,189}$/;
 
-/** `latest` or a version such as `1.2.3`, `2.0.0-beta.1`. */
-export const PLUGIN_VERSION_RE = /^(latest|\d+(\.\d+){0,3}([-+][0-9A-Za-z.+-]+)?)$/;
+/** `latest` or a version such as `1.2.3`, `2.0.0-beta.1`, at most 64 characters. */
+export const PLUGIN_VERSION_RE = /^(?=.{1,64}$)(latest|\d+(\.\d+){0,3}([-+][0-9A-Za-z.+-]+)?)$/;
 
 /** Display names of policies and tokens. */
 export function isDisplayName(v: unknown): v is string {
   return typeof v === "string" && v.length >= 1 && v.length <= 255;
 }
+
+/**
+ * A key's lifetime: at most 100 years. Grafana adds it to the current time as a Go duration in
+ * nanoseconds, which overflows past about 292 years, and a JavaScript date ends at year 275760.
+ */
+export const MAX_SECONDS_TO_LIVE = 100 * 365 * 86_400;
 
 /** Hosted Grafana API key names: at most 190 characters, not blank. */
 export function isStackKeyName(v: unknown): v is string {

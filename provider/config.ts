@@ -81,13 +81,16 @@ export function getClient(): ApiClient {
 }
 
 /**
- * Retry tuning for tests and impatient pipelines: GRAFANA_CLOUD_RETRY_BUDGET_SECONDS and
- * GRAFANA_CLOUD_RETRY_BASE_DELAY_MS.
+ * Retry tuning for tests and impatient pipelines: GRAFANA_CLOUD_RETRY_BUDGET_SECONDS,
+ * GRAFANA_CLOUD_RETRY_BASE_DELAY_MS, and GRAFANA_CLOUD_TIMEOUT_SECONDS (the wall-clock limit of one
+ * attempt, body included; default 30).
  */
-function retryTuningFromEnv(): { retryBudgetMs?: number; baseDelayMs?: number } {
-  const out: { retryBudgetMs?: number; baseDelayMs?: number } = {};
+function retryTuningFromEnv(): { retryBudgetMs?: number; baseDelayMs?: number; timeoutMs?: number } {
+  const out: { retryBudgetMs?: number; baseDelayMs?: number; timeoutMs?: number } = {};
   const budget = Number(process.env["GRAFANA_CLOUD_RETRY_BUDGET_SECONDS"]);
   if (Number.isFinite(budget) && budget > 0) out.retryBudgetMs = budget * 1000;
+  const timeout = Number(process.env["GRAFANA_CLOUD_TIMEOUT_SECONDS"]);
+  if (Number.isFinite(timeout) && timeout > 0) out.timeoutMs = timeout * 1000;
   const base = Number(process.env["GRAFANA_CLOUD_RETRY_BASE_DELAY_MS"]);
   if (Number.isFinite(base) && base > 0) out.baseDelayMs = base;
   return out;

@@ -9,6 +9,8 @@ import {
   REGION_RE,
   REGION_RULE,
   SLUG_RE,
+  STACK_DESCRIPTION_MAX,
+  STACK_NAME_MAX,
   isHttpUrl,
   isObject,
   parseTime,
@@ -404,15 +406,14 @@ function validateLabels(value: unknown): Record<string, string> {
   if (entries.length > MAX_LABELS) {
     throw invalid(`Invalid labels: at most ${MAX_LABELS} labels are allowed, got ${entries.length}`);
   }
-  const labels: Record<string, string> = {};
   for (const [k, v] of entries) {
     if (!LABEL_RE.test(k)) throw invalid(`Invalid label key ${JSON.stringify(k)} specified`);
     if (typeof v !== "string" || !LABEL_RE.test(v)) {
       throw invalid(`Invalid label value ${JSON.stringify(v)} specified for key ${JSON.stringify(k)}`);
     }
-    labels[k] = v;
   }
-  return labels;
+  // fromEntries keeps every key as an own property, `__proto__` included, as the service does.
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 /** A custom domain; null (on update) goes back to the emulator-served URL. */
@@ -436,7 +437,17 @@ function optionalBoolean(value: unknown, field: string): boolean | undefined {
 
 function validateName(value: unknown): string {
   if (typeof value !== "string" || value === "") throw invalid("Field is required: name");
+  if (value.length > STACK_NAME_MAX)
+    throw invalid(`Invalid name: must be at most ${STACK_NAME_MAX} characters`);
   return value;
+}
+
+function validateDescription(value: unknown): string | undefined {
+  const description = optionalString(value, "description");
+  if (description !== undefined && description.length > STACK_DESCRIPTION_MAX) {
+    throw invalid(`Invalid description: must be at most ${STACK_DESCRIPTION_MAX} characters`);
+  }
+  return description;
 }
 
 export interface StackInput {
@@ -468,7 +479,7 @@ export function parseStackCreate(body: unknown, strict = false): StackInput {
     slug: body.slug,
     name,
     region: requireRegion(regionSlug),
-    description: optionalString(body.description, "description") ?? "",
+    description: validateDescription(body.description) ?? "",
     labels: body.labels === undefined ? {} : validateLabels(body.labels),
     customUrl: body.url === undefined ? null : validateUrl(body.url),
     deleteProtection: optionalBoolean(body.deleteProtection, "deleteProtection") ?? !strict,
@@ -487,7 +498,7 @@ export function parseStackUpdate(body: unknown, current: Stack): StackChanges {
   if (b.region !== undefined && b.region !== current.region) throw invalid("Field cannot be changed: region");
   const changes: StackChanges = {};
   if (b.name !== undefined) changes.name = validateName(b.name);
-  const description = optionalString(b.description, "description");
+  const description = validateDescription(b.description);
   if (description !== undefined) changes.description = description;
   // Labels replace the whole set: an omitted key is removed, {} clears.
   if (b.labels !== undefined) changes.labels = validateLabels(b.labels);

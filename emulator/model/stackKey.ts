@@ -3,7 +3,7 @@ import type { Ctx } from "../context";
 import { conflict, invalid, raw } from "../errors";
 import { hashSecret, newGrafanaKey } from "../secrets";
 import type { Frozen } from "../store";
-import { isObject, isStackKeyName } from "../validation";
+import { MAX_SECONDS_TO_LIVE, isObject, isStackKeyName } from "../validation";
 import { Stack, requireActive, takeKeyId } from "./stack";
 
 /**
@@ -59,6 +59,9 @@ export function parseKeyCreate(body: unknown): KeyInput {
   const ttl = body.secondsToLive;
   if (ttl !== undefined && ttl !== null && (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 0)) {
     throw invalid("Invalid secondsToLive: must be a non-negative integer");
+  }
+  if (typeof ttl === "number" && ttl > MAX_SECONDS_TO_LIVE) {
+    throw invalid(`Invalid secondsToLive: must be at most ${MAX_SECONDS_TO_LIVE} (100 years)`);
   }
   // null, 0 or absent: the key does not expire.
   return { name: body.name, role: body.role, secondsToLive: typeof ttl === "number" && ttl > 0 ? ttl : null };

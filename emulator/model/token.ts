@@ -4,7 +4,7 @@ import type { Ctx } from "../context";
 import { conflict, invalid, notFound } from "../errors";
 import { hashSecret, newCloudToken } from "../secrets";
 import type { Frozen } from "../store";
-import { isObject, parseTime, queryList, queryValue } from "../validation";
+import { ACCESS_POLICY_ID_RE, isObject, parseTime, queryList, queryValue } from "../validation";
 import {
   matchesRealm,
   requirePolicy,
@@ -87,6 +87,9 @@ export function parseTokenCreate(body: unknown, now: number): TokenInput {
   if (!isObject(body)) throw invalid("request body must be a JSON object");
   if (typeof body.accessPolicyId !== "string" || body.accessPolicyId === "") {
     throw invalid("accessPolicyId: is required");
+  }
+  if (!ACCESS_POLICY_ID_RE.test(body.accessPolicyId)) {
+    throw invalid("accessPolicyId: must be the id of an access policy (1-255 letters, digits, '-' and '_')");
   }
   const name = validateName(body.name);
   return {

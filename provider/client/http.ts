@@ -176,6 +176,14 @@ export class ApiClient {
     });
   }
 
+  /**
+   * The time one call may take in all (`retryBudgetMs`). Callers that repeat a whole operation
+   * (a create whose outcome was unknown) start no new attempt after it either.
+   */
+  get retryBudgetMs(): number {
+    return this.opts.retryBudgetMs;
+  }
+
   /** Makes one call (with retries) and returns the zod-parsed body. */
   async request<S extends z.ZodType>(req: RequestOptions<S>): Promise<z.output<S>> {
     const policy = req.retry ?? DEFAULT_RETRY;

@@ -23,6 +23,7 @@ import {
   defineResource,
   listOf,
   norms,
+  PartialFailureError,
   resourceClass,
   propOf,
   refusedArgumentSentence,
@@ -63,6 +64,7 @@ export interface AccessPolicyArgs {
 
 const NAME_RULE = "must be 1-255 characters of lowercase letters, digits, '-' and '_'";
 const SCOPE_RULE = "must have the form service:permission, e.g. metrics:read";
+const REALM_ID_RULE = "must be the numeric id of the org or stack (1-19 digits), as a string";
 
 export const accessPolicyInputs = z.strictObject({
   region: regionRule,
@@ -83,8 +85,15 @@ export const accessPolicyInputs = z.strictObject({
         type: z.enum(["org", "stack"], { error: 'must be "org" or "stack"' }),
         identifier: z
           .union([z.string(), z.number()], { error: "must be the numeric id of the org or stack" })
+          // A number past 2^53 has already lost digits (2**53 + 1 reads as 2**53): refused, not rounded.
+          .refine((v) => typeof v === "string" || (Number.isSafeInteger(v) && v >= 0), {
+            error:
+              `a number must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, where JavaScript holds ` +
+              "every digit; give larger ids as strings",
+            abort: true,
+          })
           .transform(String)
-          .pipe(z.string().regex(/^\d+$/, "must be the numeric id of the org or stack, as a string")),
+          .pipe(z.string().regex(/^\d{1,19}$/, REALM_ID_RULE)),
         labelPolicies: z
           .array(z.strictObject({ selector: z.string().trim().min(1, "must not be empty") }))
           .optional(),
@@ -222,7 +231,9 @@ function updateBody(i: Inputs) {
 
 /** A new policy is active; any other status is set by an update right after. */
 async function withStatus(client: ApiClient, p: AccessPolicyResponse, inputs: Inputs) {
-  return inputs.status === "active" ? p : updateAccessPolicy(client, inputs.region, p.id, updateBody(inputs));
+  return (p.status ?? "active") === inputs.status
+    ? p
+    : updateAccessPolicy(client, inputs.region, p.id, updateBody(inputs));
 }
 
 const LOOKUP_FAILED = Symbol("lookup failed");
@@ -255,11 +266,11 @@ export const accessPolicy = defineResource({
   async create(inputs, { client }) {
     const { region, name } = inputs;
     const where = `creating access policy "${name}" in region ${region}`;
-    const p = await createWithRecovery({
+    const made = await createWithRecovery({
       where,
-      attempts: 3,
-      make: async () => {
-        const made = await createAccessPolicy(
+      budgetMs: client.retryBudgetMs,
+      make: () =>
+        createAccessPolicy(
           client,
           region,
           compact({
@@ -272,17 +283,19 @@ export const accessPolicy = defineResource({
                 ? inputs.conditions
                 : undefined,
           }),
-        );
-        return withStatus(client, made, inputs);
-      },
+        ),
       recovery: adoptWhatThisAttemptMade({
         look: "at once",
         what: "access policy",
         sameKey: "of this name",
         fix: "set adoptExisting: true",
+        identity: `an access policy named "${name}" in region ${region}`,
+        cleanup:
+          `set adoptExisting: true and run \`pulumi up\` again to take it over, or delete it (in the Grafana Cloud ` +
+          `portal under Administration, Access policies, or with DELETE /api/v1/accesspolicies/{id}?region=${region})`,
         find: () => findByName(client, region, name),
         createdAt: (found) => found.createdAt,
-        take: (found) => withStatus(client, found, inputs),
+        take: async (found) => found,
       }),
       // Bad arguments never reach this: createWithRecovery reports them as such.
       async onFailure(e) {
@@ -307,7 +320,20 @@ export const accessPolicy = defineResource({
         );
       },
     });
-    return { id: p.id, outs: toOutputs(p, region, inputs.adoptExisting, { realms: inputs.realms }) };
+    const known = { realms: inputs.realms };
+    // The policy exists from here on: a failure to set its status must not orphan it.
+    let p: AccessPolicyResponse;
+    try {
+      p = await withStatus(client, made, inputs);
+    } catch (e) {
+      throw new PartialFailureError(
+        `${where}: the policy was created (id ${made.id}) but setting its status to ${inputs.status} failed; it ` +
+          `is recorded in state, and the next \`pulumi up\` sets the status: ${e instanceof Error ? e.message : String(e)}`,
+        made.id,
+        toOutputs(made, region, inputs.adoptExisting, known),
+      );
+    }
+    return { id: p.id, outs: toOutputs(p, region, inputs.adoptExisting, known) };
   },
 
   async read(id, props, { client }) {

@@ -33,6 +33,7 @@ import {
   adoptWhatThisAttemptMade,
   createWithRecovery,
   defineResource,
+  PartialFailureError,
   refusedRequest,
   resourceClass,
   type Props,
@@ -54,13 +55,14 @@ export interface PluginInstallationArgs {
 
 export const LATEST = "latest";
 const PLUGIN_RULE = "must be a plugin id from the Grafana catalog, e.g. grafana-clock-panel";
-const VERSION_RULE = 'must be "latest" or a version such as 1.2.3';
+const VERSION_RULE = 'must be "latest" or a version such as 1.2.3, of at most 64 characters';
 
 export const pluginInstallationInputs = z.strictObject({
   stackSlug: slugRule,
   plugin: z.string({ error: PLUGIN_RULE }).regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,189}$/, PLUGIN_RULE),
   version: z
     .string({ error: VERSION_RULE })
+    .max(64, VERSION_RULE)
     .regex(/^(latest|\d+(\.\d+){0,3}([-+][0-9A-Za-z.+-]+)?)$/, VERSION_RULE)
     .default(LATEST),
   adoptExisting: z.boolean({ error: "must be a boolean" }).default(false),
@@ -136,11 +138,6 @@ const explainBusy = (e: unknown) =>
     ? "another operation was still in progress on the stack when the retry budget ran out; run `pulumi up` again later"
     : undefined;
 
-function busyHint(e: unknown, where: string): unknown {
-  const hint = explainBusy(e);
-  return withContext(e, hint ? `${where}: ${hint}` : where);
-}
-
 /** A 404 on install: say whether the stack or the plugin (or its version) is unknown. */
 async function notFoundHint(client: ApiClient, e: unknown, inputs: PluginInstallationInputs, where: string) {
   let stackExists = true;
@@ -191,16 +188,9 @@ export const pluginInstallation = defineResource({
   async create(inputs, { client }) {
     const { stackSlug, plugin, version } = inputs;
     const where = `installing plugin "${plugin}" (version ${version}) on stack "${stackSlug}"`;
-    const take = async (existing: PluginInstallationResponse) => {
-      try {
-        return await converge(client, existing, inputs);
-      } catch (err) {
-        throw busyHint(err, `${where}: taking over the installed plugin`);
-      }
-    };
-    const p = await createWithRecovery({
+    const installed = await createWithRecovery({
       where,
-      attempts: 3,
+      budgetMs: client.retryBudgetMs,
       make: () => installPlugin(client, stackSlug, { plugin, version }),
       // Repeating the install either installs the plugin or meets "already installed".
       recovery: adoptWhatThisAttemptMade({
@@ -209,9 +199,13 @@ export const pluginInstallation = defineResource({
         sameKey: "of this plugin",
         fix: "set adoptExisting: true",
         taken: alreadyInstalled,
+        identity: `plugin "${plugin}" installed on stack "${stackSlug}"`,
+        cleanup:
+          `set adoptExisting: true and run \`pulumi up\` again to take it over, or uninstall it (in the stack's ` +
+          `Grafana under Administration, Plugins, or with DELETE /api/instances/${stackSlug}/plugins/${plugin})`,
         find: () => findInstallation(client, stackSlug, plugin),
         createdAt: (found) => found.createdAt,
-        take,
+        take: async (found) => found,
       }),
       // Bad arguments never reach this: createWithRecovery reports them as such.
       async onFailure(e) {
@@ -224,7 +218,7 @@ export const pluginInstallation = defineResource({
           throw withContext(e, `${where}: ${refusedRequest(e)}`);
         }
         if (existing !== undefined && existing !== LOOKUP_FAILED && inputs.adoptExisting) {
-          return { done: await take(existing) };
+          return { done: existing };
         }
         throw withContext(
           e,
@@ -234,7 +228,21 @@ export const pluginInstallation = defineResource({
       },
       explain: explainBusy,
     });
-    return { id: `${stackSlug}/${plugin}`, outs: toOutputs(p, inputs) };
+    const id = `${stackSlug}/${plugin}`;
+    // The plugin is installed from here on: failing to bring it to the declared version must not
+    // orphan it. Recorded with the version it has, the next `up` sets the declared one.
+    try {
+      return { id, outs: toOutputs(await converge(client, installed, inputs), inputs) };
+    } catch (e) {
+      const hint = explainBusy(e);
+      throw new PartialFailureError(
+        `${where}: the plugin is installed (version ${installed.version}) but setting version ${version} failed` +
+          `${hint ? ` (${hint})` : ""}; it is recorded in state, and the next \`pulumi up\` sets the version: ` +
+          (e instanceof Error ? e.message : String(e)),
+        id,
+        toOutputs(installed, inputs),
+      );
+    }
   },
 
   async read(id, props, { client }) {

@@ -34,7 +34,7 @@ import {
   isNotFoundError,
 } from "../client/errors";
 import type { ApiClient } from "../client/http";
-import { regionRule, slugRule } from "./rules";
+import { noProtoKey, regionRule, slugRule } from "./rules";
 import {
   adoptWhatThisAttemptMade,
   apiMessageOf,
@@ -73,19 +73,34 @@ export interface StackArgs {
   adoptExisting?: pulumi.Input<boolean>;
 }
 
-const LABEL_RULE = "keys and values must be letters, digits, '/', '-', '.' or '_'";
+/**
+ * Length caps. The API documents none for these fields; the caps are generous bounds (a database
+ * column's 255 for names and label parts, a few pages for a description) that no real declaration
+ * reaches, so that a runaway value fails at preview instead of being sent, stored and echoed into
+ * state. The emulator enforces the same caps.
+ */
+export const STACK_NAME_MAX = 255;
+export const STACK_DESCRIPTION_MAX = 4096;
+export const LABEL_MAX = 255;
+
+const NAME_RULE = `must be a string of 1-${STACK_NAME_MAX} characters`;
+const DESCRIPTION_RULE = `must be a string of at most ${STACK_DESCRIPTION_MAX} characters`;
+const LABEL_RULE = `keys and values must be 1-${LABEL_MAX} letters, digits, '/', '-', '.' or '_'`;
+const LABEL_RE = new RegExp(`^[a-zA-Z0-9/\\-._]{1,${LABEL_MAX}}$`);
 
 export const stackInputs = z.strictObject({
   slug: slugRule,
-  name: z.string({ error: "must be a string" }).min(1, "must not be empty").optional(),
+  name: z.string({ error: NAME_RULE }).min(1, NAME_RULE).max(STACK_NAME_MAX, NAME_RULE).optional(),
   region: regionRule.default("us"),
-  description: z.string({ error: "must be a string" }).optional(),
+  description: z.string({ error: DESCRIPTION_RULE }).max(STACK_DESCRIPTION_MAX, DESCRIPTION_RULE).optional(),
   url: z.url({ error: "must be an absolute http(s) URL", protocol: /^https?$/ }).optional(),
-  labels: z
-    .record(
-      z.string().regex(/^[a-zA-Z0-9/\-._]+$/, LABEL_RULE),
-      z.string({ error: "label values must be strings" }).regex(/^[a-zA-Z0-9/\-._]+$/, LABEL_RULE),
-      { error: (iss) => (iss.code === "invalid_type" ? "must be a map of strings" : undefined) },
+  labels: noProtoKey
+    .pipe(
+      z.record(
+        z.string().regex(LABEL_RE, LABEL_RULE),
+        z.string({ error: "label values must be strings" }).regex(LABEL_RE, LABEL_RULE),
+        { error: (iss) => (iss.code === "invalid_type" ? "must be a map of strings" : undefined) },
+      ),
     )
     .refine((l) => Object.keys(l).length <= 10, "must have at most 10 labels")
     .optional(),
@@ -596,7 +611,7 @@ export const stack = defineResource({
     const reuseDeadline = clock.now() + MAX_REUSE_WAIT_S * 1000;
     const s = await createWithRecovery({
       where,
-      attempts: 3,
+      budgetMs: client.retryBudgetMs,
       make: () =>
         createStack(
           client,
@@ -615,6 +630,10 @@ export const stack = defineResource({
         what: "stack",
         sameKey: "with this slug",
         fix: "set adoptExisting: true",
+        identity: `a stack with slug "${inputs.slug}" in region ${inputs.region}`,
+        cleanup:
+          `set adoptExisting: true and run \`pulumi up\` again to take it over, or delete it (in the Grafana Cloud ` +
+          `portal, or with DELETE /api/instances/${inputs.slug}, after turning its delete protection off)`,
         find: async () => {
           const found = await getStack(client, inputs.slug).catch((e: unknown) => {
             if (isNotFoundError(e)) return undefined;

@@ -23,6 +23,7 @@ import {
   createWithRecovery,
   defineResource,
   deleteAndMakeAgain,
+  isoAt,
   norms,
   refusedRequest,
   resourceClass,
@@ -41,6 +42,12 @@ export interface StackApiKeyArgs {
 
 const ROLE_RULE = 'must be "Viewer", "Editor" or "Admin"';
 const NAME_RULE = "must be a non-empty string of at most 190 characters";
+/**
+ * 100 years. Grafana adds the lifetime to the current time as a Go duration in nanoseconds, which
+ * overflows past about 292 years, and a JavaScript date ends at year 275760.
+ */
+export const MAX_SECONDS_TO_LIVE = 100 * 365 * 86_400;
+const SECONDS_TO_LIVE_RULE = `must be at most ${MAX_SECONDS_TO_LIVE} seconds (100 years; 0: no expiry)`;
 
 export const stackApiKeyInputs = z.strictObject({
   stackSlug: slugRule,
@@ -50,6 +57,7 @@ export const stackApiKeyInputs = z.strictObject({
     .number({ error: "must be a number of seconds (0: no expiry)" })
     .int("must be a whole number of seconds")
     .min(0, "must be 0 or more (0: no expiry)")
+    .max(MAX_SECONDS_TO_LIVE, SECONDS_TO_LIVE_RULE)
     .optional(),
   adoptExisting: z
     .literal(false, {
@@ -105,10 +113,9 @@ async function expirationOf(
   secondsToLive: number | undefined,
 ) {
   if (!secondsToLive || secondsToLive <= 0) return undefined;
-  const estimate = new Date(clock.now() + secondsToLive * 1000).toISOString();
   const keys = await fetchStackKeys(client, stackSlug).catch((): StackGone => STACK_GONE);
   const found = keys === STACK_GONE ? undefined : keys.find((k) => k.id === keyId);
-  return found?.expiration ?? estimate;
+  return found?.expiration ?? isoAt(clock.now() + secondsToLive * 1000);
 }
 
 export const stackApiKey = defineResource({
@@ -136,7 +143,7 @@ export const stackApiKey = defineResource({
     const where = `creating API key "${name}" on stack "${stackSlug}"`;
     const created = await createWithRecovery({
       where,
-      attempts: 5,
+      budgetMs: client.retryBudgetMs,
       make: () => createStackApiKey(client, stackSlug, compact({ name, role, secondsToLive })),
       // The key list has no creation time, so nothing is looked up right after an unknown
       // outcome: another attempt either makes the key or meets its name taken by the earlier one.
@@ -145,9 +152,13 @@ export const stackApiKey = defineResource({
         what: "key",
         sameKey: "of this name",
         fix: "delete it in the stack's Grafana and run again",
+        identity: `an API key named "${name}" on stack "${stackSlug}"`,
+        cleanup:
+          `delete that key in the stack's Grafana (Administration, API keys, or DELETE /api/auth/keys/{id} at the ` +
+          `stack's URL), then run \`pulumi up\` again; its secret was never seen`,
         taken: (e) => isConflictError(e) && e.code !== "InvalidArgument",
         find: async () => {
-          const found = await findByName(client, stackSlug, name).catch(() => undefined);
+          const found = await findByName(client, stackSlug, name);
           return found ? [found] : [];
         },
         remove: async (found) => void (await deleteStackKey(client, stackSlug, found.id)),

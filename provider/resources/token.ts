@@ -42,12 +42,13 @@ export interface TokenArgs {
 }
 
 const NAME_RULE = "must be 1-255 characters of lowercase letters, digits, '-' and '_'";
+/** The API's policy ids are UUIDs; the rule allows their alphabet, with a length cap. */
+const POLICY_ID_RULE =
+  "must be the id of an access policy (AccessPolicy.policyId): 1-255 letters, digits, '-' and '_'";
 
 export const tokenInputs = z.strictObject({
   region: regionRule,
-  accessPolicyId: z
-    .string({ error: "must be the id of an access policy" })
-    .min(1, "must be the id of an access policy"),
+  accessPolicyId: z.string({ error: POLICY_ID_RULE }).regex(/^[A-Za-z0-9_-]{1,255}$/, POLICY_ID_RULE),
   name: z.string({ error: NAME_RULE }).regex(/^[a-z0-9_-]{1,255}$/, NAME_RULE),
   displayName: z
     .string()
@@ -123,18 +124,23 @@ export const token = defineResource({
     const { region, accessPolicyId, name } = inputs;
     const t = await createWithRecovery({
       where,
-      attempts: 3,
+      budgetMs: client.retryBudgetMs,
       make: () =>
         createToken(
           client,
           region,
           compact({ accessPolicyId, name, displayName: inputs.displayName, expiresAt: inputs.expiresAt }),
         ),
+      // A token whose answer was lost has a secret nobody can read: it is deleted and made again.
       recovery: deleteAndMakeAgain({
         look: "at once",
         what: "token",
         sameKey: "of this name",
         fix: "delete it and run again",
+        identity: `a token named "${name}" of access policy ${accessPolicyId} in region ${region}`,
+        cleanup:
+          `delete that token (in the Grafana Cloud portal under Administration, Access policies, or with ` +
+          `DELETE /api/v1/tokens/{id}?region=${region}), then run \`pulumi up\` again; its secret was never seen`,
         find: async () =>
           (await listTokens(client, region, { accessPolicyId, name })).filter((x) => x.name === name),
         createdAt: (found) => found.createdAt,
@@ -142,6 +148,7 @@ export const token = defineResource({
           deleteToken(client, region, found.id).catch((e: unknown) => {
             if (!isNotFoundError(e)) throw e;
           }),
+        describe: (found) => `id ${found.id}`,
       }),
       // Bad arguments never reach this: createWithRecovery reports them as such.
       async onFailure(e) {

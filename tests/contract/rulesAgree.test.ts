@@ -168,6 +168,8 @@ const FIELDS: Record<string, Field> = {
       ["-1", false],
       [" 1", false],
       ["1.5", false],
+      ["1".repeat(19), true],
+      ["1".repeat(20), false],
     ],
   ),
   "label policy selector": field(
@@ -258,6 +260,8 @@ const FIELDS: Record<string, Field> = {
     [
       ["My Stack", true],
       [" ", true],
+      ["n".repeat(255), true],
+      ["n".repeat(256), false],
       ["", false],
       [5, false],
     ],
@@ -267,6 +271,8 @@ const FIELDS: Record<string, Field> = {
     [
       ["", true],
       ["a stack", true],
+      ["d".repeat(4096), true],
+      ["d".repeat(4097), false],
       [5, false],
     ],
   ),
@@ -291,6 +297,8 @@ const FIELDS: Record<string, Field> = {
       ["team", true],
       ["env/x", true],
       ["a.b-c_d", true],
+      ["k".repeat(255), true],
+      ["k".repeat(256), false],
       ["my key", false],
       ["k:v", false],
       ["", false],
@@ -303,6 +311,8 @@ const FIELDS: Record<string, Field> = {
       ["dev.1", true],
       ["v-1", true],
       ["A/B", true],
+      ["v".repeat(255), true],
+      ["v".repeat(256), false],
       ["a:b", false],
       ["with space", false],
       ["", false],
@@ -336,6 +346,21 @@ const FIELDS: Record<string, Field> = {
       ["", false],
       ["CI", false],
       ["c.i", false],
+    ],
+  ),
+  "token accessPolicyId": field(
+    (v) => tokenWith({ accessPolicyId: v }),
+    [
+      ["p", true],
+      ["0f8c2e8a-5d6b-4c1e-9a7f-3b2d1e0c9a8b", true],
+      ["under_score-1", true],
+      ["x".repeat(255), true],
+      ["x".repeat(256), false],
+      ["", false],
+      ["a b", false],
+      ["a/b", false],
+      ["..", false],
+      [5, false],
     ],
   ),
   "token displayName": field(
@@ -390,6 +415,8 @@ const FIELDS: Record<string, Field> = {
       ["1.2.3.4", true],
       ["2.0.0-beta.1", true],
       ["1.0.0+build.5", true],
+      ["1.0.0-" + "b".repeat(58), true],
+      ["1.0.0-" + "b".repeat(59), false],
       ["1.2.3.4.5", false],
       ["v1.2.3", false],
       ["abc", false],
@@ -423,12 +450,33 @@ const FIELDS: Record<string, Field> = {
     [
       [0, true],
       [60, true],
+      [3_153_600_000, true],
+      [3_153_600_001, false],
+      [9e12, false],
       [-1, false],
       [1.5, false],
       ["60", false],
     ],
   ),
 };
+
+/**
+ * Rules the provider has for reasons of its own, not the service's: the emulator, a model of the
+ * service, accepts these values, and the provider refuses them at check.
+ */
+const PROVIDER_ONLY: Array<[string, { provider: boolean; emulator: boolean }, string]> = [
+  [
+    "label key __proto__ (JavaScript and the Pulumi SDK drop it as an object's prototype)",
+    stackWith({ labels: JSON.parse('{"__proto__": "v"}') as Record<string, unknown> }),
+    "labels",
+  ],
+];
+
+describe("rules only the provider has", () => {
+  it.each(PROVIDER_ONLY)("%s: refused by the provider, accepted by the emulator", (_name, verdict) => {
+    expect(verdict).toEqual({ provider: false, emulator: true });
+  });
+});
 
 const ROWS = Object.entries(FIELDS).flatMap(([name, f]) =>
   f.values.map(([value, accepted]) => [name, value, accepted, f] as const),

@@ -1,4 +1,48 @@
+import http from "node:http";
+import { randomUUID } from "node:crypto";
+import { DEFAULT_TOKEN } from "../../emulator";
 import { POLICY, createStack, expectError, useEmulator } from "./helpers";
+
+interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** How the body ended: whole, cut off by the server, or still coming when the client gave up. */
+  ended: "complete" | "closed" | "timed out";
+}
+
+/** A POST that reports exactly what came back, however the answer ends. */
+function rawPost(base: string, path: string, body: unknown, giveUpMs = 1500): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${DEFAULT_TOKEN}`,
+        "content-type": "application/json",
+        "x-request-id": randomUUID(),
+      },
+    });
+    req.on("error", reject);
+    req.on("response", (res) => {
+      let text = "";
+      let done = false;
+      const finish = (ended: RawAnswer["ended"]) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, ended });
+        req.destroy();
+      };
+      const timer = setTimeout(() => finish("timed out"), giveUpMs);
+      res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+      res.on("end", () => finish("complete"));
+      res.on("aborted", () => finish("closed"));
+      res.on("error", () => finish("closed"));
+      res.on("close", () => finish(res.complete ? "complete" : "closed"));
+    });
+    req.end(JSON.stringify(body));
+  });
+}
 
 describe("fault injection", () => {
   const { api, control } = useEmulator();
@@ -100,6 +144,94 @@ describe("fault injection", () => {
     );
   });
 
+  describe("applied-then: the request is applied, then answered badly", () => {
+    const fault = (extra: Record<string, unknown>) =>
+      control().call("POST", "/faults", {
+        method: "POST",
+        path: "^/api/v1/accesspolicies$",
+        kind: "applied-then",
+        count: 1,
+        ...extra,
+      });
+    const policies = async () => (await control().state()).accessPolicies as { name: string }[];
+    const lastLogged = async () =>
+      ((await control().requests()) as { fault?: string; status: number }[]).at(-1);
+
+    it.each([502, 500, 504])("a %i from a proxy, JSON body", async (status) => {
+      await fault({ answer: "status", status });
+      const res = await rawPost(api().url, "/api/v1/accesspolicies?region=us", POLICY);
+      expect(res.status).toBe(status);
+      expect(JSON.parse(res.body)).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+      expect((await policies()).map((p) => p.name)).toEqual([POLICY.name]);
+      expect(await lastLogged()).toMatchObject({ status, fault: "applied-then" });
+    });
+
+    it("a 200 with an HTML page", async () => {
+      await fault({ answer: "html" });
+      const res = await rawPost(api().url, "/api/v1/accesspolicies?region=us", POLICY);
+      expect({ status: res.status, type: res.headers["content-type"], ended: res.ended }).toEqual({
+        status: 200,
+        type: "text/html; charset=utf-8",
+        ended: "complete",
+      });
+      expect(res.body).toMatch(/^<!DOCTYPE html>/);
+      expect(await policies()).toHaveLength(1);
+    });
+
+    it("a 200 with an empty body", async () => {
+      await fault({ answer: "empty" });
+      const res = await rawPost(api().url, "/api/v1/accesspolicies?region=us", POLICY);
+      expect({ status: res.status, body: res.body, ended: res.ended }).toEqual({
+        status: 200,
+        body: "",
+        ended: "complete",
+      });
+      expect(await policies()).toHaveLength(1);
+    });
+
+    it("a 200 whose body is cut off half-way, the connection closed", async () => {
+      await fault({ answer: "truncated" });
+      const res = await rawPost(api().url, "/api/v1/accesspolicies?region=us", POLICY);
+      const promised = Number(res.headers["content-length"]);
+      expect(res.status).toBe(200);
+      expect(res.ended).toBe("closed");
+      expect(Buffer.byteLength(res.body)).toBe(Math.floor(promised / 2));
+      expect(() => JSON.parse(res.body)).toThrow();
+      expect(await policies()).toHaveLength(1);
+    });
+
+    it("a 200 whose body stalls half-way until the client gives up", async () => {
+      await fault({ answer: "stall" });
+      const res = await rawPost(api().url, "/api/v1/accesspolicies?region=us", POLICY, 500);
+      expect(res.status).toBe(200);
+      expect(res.ended).toBe("timed out");
+      expect(Buffer.byteLength(res.body)).toBe(Math.floor(Number(res.headers["content-length"]) / 2));
+      expect(await policies()).toHaveLength(1);
+      // The emulator still serves everyone else.
+      expect((await api().get("/api/v1/accesspolicies?region=us")).status).toBe(200);
+    });
+
+    it("the real answer without one field", async () => {
+      await fault({ answer: "omit", field: "id" });
+      const res = await rawPost(api().url, "/api/v1/accesspolicies?region=us", POLICY);
+      const body = JSON.parse(res.body);
+      expect(res.status).toBe(200);
+      expect(body.id).toBeUndefined();
+      expect(body.name).toBe(POLICY.name);
+      expect(await policies()).toHaveLength(1);
+    });
+
+    it("a request the route refuses is still refused (nothing is applied), and answered badly", async () => {
+      await fault({ answer: "status", status: 502 });
+      const res = await rawPost(api().url, "/api/v1/accesspolicies?region=us", {
+        ...POLICY,
+        name: "Bad Name",
+      });
+      expect(res.status).toBe(502);
+      expect(await policies()).toEqual([]);
+    });
+  });
+
   it("fires with a seeded probability, repeatably", async () => {
     const run = async (): Promise<number[]> => {
       await control().clearFaults();
@@ -153,6 +285,11 @@ describe("fault injection", () => {
     [{ path: "x", kind: "latency" }, /latencyMs/],
     [{ path: "x", kind: "reset", probability: 2 }, /probability/],
     [{ path: "x", kind: "reset", count: 0 }, /count/],
+    [{ path: "x", kind: "applied-then" }, /answer/],
+    [{ path: "x", kind: "applied-then", answer: "garbled" }, /answer/],
+    [{ path: "x", kind: "applied-then", answer: "omit" }, /field/],
+    [{ path: "x", kind: "applied-then", answer: "status", status: 404 }, /status/],
+    [{ path: "x", kind: "applied-then", answer: "empty", status: 500 }, /status/],
   ])("rejects an invalid fault %j with 400", async (fault, message) => {
     const res = await fetch(`${api().url}/_emulator/faults`, {
       method: "POST",

@@ -42,7 +42,7 @@ const NEW_RESOURCE_CASES: Case[] = [
       /slug: must be 1-29 lowercase letters and digits/,
       /region: must be a region slug/,
       /url: must be an absolute http\(s\) URL/,
-      /labels(\.bad key)?: keys and values must be letters, digits/,
+      /labels(\.bad key)?: keys and values must be 1-255 letters, digits/,
       /readinessTimeoutSeconds: must be between 1 and 7200 seconds/,
     ],
   },
@@ -192,7 +192,7 @@ describe("bad input", () => {
     await emulator.clearRequests();
 
     const cases: [Broken, RegExp][] = [
-      ["stack", /resource 'stack'.*labels(\.no spaces)?: keys and values must be letters, digits/],
+      ["stack", /resource 'stack'.*labels(\.no spaces)?: keys and values must be 1-255 letters, digits/],
       ["policy", /resource 'policy'.*scopes\[1\]: must have the form service:permission/],
       ["token", /resource 'token'.*expiresAt: must be an RFC 3339 date-time/],
     ];

@@ -145,24 +145,35 @@ export function faultSummary(log: RequestLogEntry[]): string {
  * Faults off, the emulator holds exactly the declared objects, state and emulator agree on every
  * id, and neither `refresh` nor `preview` finds anything to change.
  */
-export async function expectExactlyDeclared(emulator: EmulatorControl, project: CliProject): Promise<void> {
+export async function expectExactlyDeclared(
+  emulator: EmulatorControl,
+  project: CliProject,
+  declared: DeclaredSet = DECLARED,
+): Promise<void> {
   await emulator.clearFaults();
   const state = await emulator.state();
   const { stackIdBySlug, ...actual } = liveByNaturalKey(state);
   // Sorted lists of natural keys: a duplicate shows up twice, an orphan as an extra entry.
-  expect(actual).toEqual(expectedByNaturalKey(DECLARED, stackIdBySlug));
+  expect(actual).toEqual(expectedByNaturalKey(declared, stackIdBySlug));
   // Temporary Admin keys are the only others, and each dies within a minute of its creation.
   for (const k of state.stackApiKeys.filter(isTemporaryKey)) {
     expect(k.role).toBe("Admin");
     expect(Date.parse(k.expiration ?? "") - Date.parse(k.createdAt)).toBeLessThanOrEqual(60_000);
   }
+  const count =
+    declared.stacks.length +
+    Object.keys(declared.policies).length +
+    Object.keys(declared.tokens).length +
+    declared.plugins.length +
+    declared.stackApiKeys.length;
   const resources = declaredResources(await project.exportState());
-  expect(resources).toHaveLength(60);
+  expect(resources).toHaveLength(count);
   const ids = idsInStateAndEmulator(resources, state);
   expect(ids.state).toEqual(ids.emulator);
 
+  // The declared resources and the stack itself.
   const refresh = await project.refresh({ expectNoChanges: true });
-  expect(refresh.changes).toEqual({ same: 61 });
+  expect(refresh.changes).toEqual({ same: count + 1 });
   const preview = await project.preview({ expectNoChanges: true });
-  expect(preview.changes).toEqual({ same: 61 });
+  expect(preview.changes).toEqual({ same: count + 1 });
 }

@@ -24,7 +24,7 @@ export interface BadCase {
 
 const SLUG_RULE = "must be 1-29 lowercase letters and digits, starting with a letter";
 const REGION_RULE = "must be a region slug such as us, eu or prod-eu-west-3 (see getStackRegions())";
-const LABEL_RULE = "keys and values must be letters, digits, '/', '-', '.' or '_'";
+const LABEL_RULE = "keys and values must be 1-255 letters, digits, '/', '-', '.' or '_'";
 const BOOLEAN_RULE = "must be a boolean";
 const UNKNOWN_RULE = "is not a known property of this resource";
 export const POLICY_NAME_RULE = "must be 1-255 characters of lowercase letters, digits, '-' and '_'";
@@ -46,7 +46,7 @@ export const CASES: BadCase[] = [
   { kind: "Stack", input: "slug", value: "a".repeat(30), property: "slug", rule: SLUG_RULE },
   { kind: "Stack", input: "slug", value: "my-stack", property: "slug", rule: SLUG_RULE },
   { kind: "Stack", input: "slug", value: MISSING, property: "slug", rule: SLUG_RULE },
-  { kind: "Stack", input: "name", value: "", property: "name", rule: "must not be empty" },
+  { kind: "Stack", input: "name", value: "", property: "name", rule: "must be a string of 1-255 characters" },
   { kind: "Stack", input: "region", value: "EU West", property: "region", rule: REGION_RULE },
   { kind: "Stack", input: "region", value: "", property: "region", rule: REGION_RULE },
   { kind: "Stack", input: "description", value: 42, property: "description", rule: "must be a string" },
@@ -153,7 +153,7 @@ export const CASES: BadCase[] = [
     input: "realms",
     value: [{ type: "stack", identifier: "abc" }],
     property: "realms[0].identifier",
-    rule: "must be the numeric id of the org or stack, as a string",
+    rule: "must be the numeric id of the org or stack (1-19 digits), as a string",
   },
   {
     kind: "AccessPolicy",

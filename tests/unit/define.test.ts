@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { NotFoundError, ServerError } from "../../provider/client/errors";
-import { defineResource, UNKNOWN, type Props } from "../../provider/resources/toolkit";
+import { Stack } from "../../provider/resources/stack";
+import { defineResource, protoKeyPath, UNKNOWN, type Props } from "../../provider/resources/toolkit";
 import { rejection } from "../support/emulatorClient";
 
 const inputs = z.strictObject({
@@ -198,5 +199,26 @@ describe("a resource without update", () => {
   test("refuses an in-place update, which its diff never asks for", async () => {
     const e = await rejection(immutable({ name: { replace: true } }).provider.update("1", {}, { name: "n" }));
     expect(e.message).toBe("immutable thing 1: cannot be updated in place; every change replaces it");
+  });
+});
+
+describe("an own __proto__ key in a program's inputs", () => {
+  // The Pulumi SDK rebuilds input maps with plain assignment while serializing them, which drops
+  // such a key before the provider's check could see it: the class refuses it in the program.
+  test("is found wherever it sits among plain values, and only there", () => {
+    const own = (json: string) => JSON.parse(json) as Record<string, unknown>;
+    expect(protoKeyPath({ slug: "s", labels: own('{"env": "x", "__proto__": "y"}') })).toBe(
+      "labels.__proto__",
+    );
+    expect(protoKeyPath({ realms: [{ type: "org" }, own('{"__proto__": {}}')] })).toBe("realms[1].__proto__");
+    expect(protoKeyPath({ slug: "s", labels: { env: "x" } })).toBeUndefined();
+    // A prototype set the ordinary way is not a key.
+    expect(protoKeyPath({ labels: { __proto__: { env: "x" } } })).toBeUndefined();
+  });
+
+  test("makes the resource's constructor fail, naming the property and the rule", () => {
+    expect(() => new Stack("main", { slug: "s", labels: JSON.parse('{"__proto__": "x"}') })).toThrow(
+      /^Stack "main": labels\.__proto__: must not be "__proto__": JavaScript \(and the Pulumi SDK, which carries inputs as JavaScript objects\) treats that key as an object's prototype and drops it/,
+    );
   });
 });

@@ -133,6 +133,12 @@ describe("Stack diff", () => {
       "update",
     ],
     ["label removed: update", stackOlds, { ...stackNews, labels: { env: "prod" } }, "update"],
+    [
+      "an own __proto__ label added: update (not silently equal)",
+      stackOlds,
+      { ...stackNews, labels: JSON.parse('{"env": "prod", "team": "sre", "__proto__": "x"}') as Props },
+      "update",
+    ],
     ["all labels removed: update", stackOlds, { ...stackNews, labels: undefined }, "update"],
     ["labels {} vs absent in olds", bareOlds, { ...bareNews, labels: {} }, "none"],
     ["labels absent vs {} in olds", { ...bareOlds, labels: {} }, bareNews, "none"],

@@ -13,7 +13,9 @@ export function canonical(v: unknown): string {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === "object") {
-    const out: Props = {};
+    // No prototype, so an own `__proto__` key stays a key (and shows as a change) instead of
+    // setting the prototype and vanishing from the comparison.
+    const out: Props = Object.create(null) as Props;
     for (const [k, x] of Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (x !== undefined && x !== null) out[k] = sortKeys(x);
     }

@@ -6,6 +6,7 @@
  *     export class Token extends resourceClass<TokenArgs, TokenOutputs>(token) {}
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PROTO_KEY_RULE } from "../rules";
 import { providerStub } from "../stub";
 import type { ClassSpec, ResourceDefinition } from "./define";
 
@@ -23,9 +24,36 @@ export function withOutputs(args: object, outputs: readonly string[]): Record<st
   return props;
 }
 
+/**
+ * The path of the first own `__proto__` key among the plain (already known) values of `v`, e.g.
+ * `labels.__proto__`. The Pulumi SDK drops such a key while it serializes the inputs, before the
+ * provider's check could see it, so it is looked for here, in the program.
+ */
+export function protoKeyPath(v: unknown, at = ""): string | undefined {
+  if (v === null || typeof v !== "object" || pulumi.Output.isInstance(v) || v instanceof Promise) {
+    return undefined;
+  }
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) {
+      const found = protoKeyPath(x, `${at}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    const here = at ? `${at}.${k}` : k;
+    if (k === "__proto__") return here;
+    const found = protoKeyPath(x, here);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** A Grafana Cloud resource, type token `pulumi-nodejs:dynamic/grafana-cloud:<kind>`. */
 export abstract class GrafanaResource extends pulumi.dynamic.Resource {
   protected constructor(spec: ClassSpec, name: string, args: object, opts?: pulumi.CustomResourceOptions) {
+    const proto = protoKeyPath(args);
+    if (proto) throw new Error(`${spec.kind} "${name}": ${proto}: ${PROTO_KEY_RULE}`);
     const options =
       spec.secrets.length > 0
         ? pulumi.mergeOptions(opts, { additionalSecretOutputs: [...spec.secrets] })

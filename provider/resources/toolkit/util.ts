@@ -28,3 +28,12 @@ export function propOf(v: unknown, key: string): unknown {
 export function listOf(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
 }
+
+/**
+ * `ms` since the epoch as an RFC 3339 string, or undefined when it is not a date JavaScript can
+ * hold (beyond ±8.64e15 ms, or not a number): a computed instant must never throw.
+ */
+export function isoAt(ms: number): string | undefined {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
