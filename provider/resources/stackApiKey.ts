@@ -55,6 +55,7 @@ import type { ApiClient } from "../client/http";
 import { slugRule } from "./rules";
 import {
   expirationAfterCreate,
+  findServiceAccount,
   makeServiceAccount,
   makeServiceAccountToken,
   tokenExpired,
@@ -247,12 +248,26 @@ async function createBackedKey(client: ApiClient, inputs: StackApiKeyInputs) {
     {
       where,
       fix: `delete service account "${accountName}" on the stack and run again`,
-      async onTaken(e) {
+      async onTaken(e, { attempt }) {
+        const existing = await findServiceAccount(client, stackSlug, accountName);
+        if (existing && attempt < 3) {
+          const held = await listServiceAccountTokens(client, stackSlug, existing.id);
+          if (held.every(tokenExpired)) {
+            // The account of a key that expired or was deleted (Grafana keeps expired tokens, and
+            // the account with them): as worthless as the key, which refresh already dropped from
+            // state. It goes, to make room.
+            await deleteServiceAccount(client, stackSlug, existing.id).catch((err: unknown) => {
+              if (!isNotFoundError(err))
+                throw withContext(err, `${where}: removing the account of the expired key`);
+            });
+            return "again";
+          }
+        }
         throw withContext(
           e,
-          `${where}: a service account named "${accountName}" already exists on the stack (left by an ` +
-            `interrupted run, or a key Grafana migrated). Stack API keys cannot be adopted (their secret is ` +
-            `shown only at creation): delete that service account, or choose another key name`,
+          `${where}: a service account named "${accountName}" holding a live token already exists on the ` +
+            `stack (left by an interrupted run, or a key Grafana migrated). Stack API keys cannot be adopted ` +
+            `(their secret is shown only at creation): delete that service account, or choose another key name`,
         );
       },
     },
