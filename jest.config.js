@@ -1,5 +1,6 @@
-// Jest projects: `npm test` runs everything that needs no Pulumi CLI; `npm run test:engine` and
-// `npm run test:faults` run the suites that drive the real engine (scripts/ensure-pulumi.sh first).
+// Jest projects: `npm test` runs everything that needs no Pulumi CLI; `npm run test:engine`,
+// `test:faults`, `test:examples` and `test:pipeline` run the suites that drive the real `pulumi`
+// CLI on project directories (scripts/ensure-pulumi.sh first).
 //
 // ts-jest transpiles only (tsconfig.jest.json sets isolatedModules): type errors are the job of
 // `npm run check`, and per-file type checking in every worker made `npm test` several times slower.
@@ -27,5 +28,7 @@ module.exports = {
     project("hostile"),
     engineProject("engine"),
     engineProject("faults"),
+    engineProject("examples"),
+    engineProject("pipeline"),
   ],
 };

@@ -31,7 +31,7 @@ import {
   stateResources,
   type EngineProject,
   type StateResource,
-} from "./lib/engine";
+} from "../harness/inline";
 import {
   apiWindowMs,
   cpuSince,

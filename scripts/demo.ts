@@ -1,14 +1,15 @@
 /**
- * `npm run demo`: the quickstart against the local emulator, through the real Pulumi engine.
- * Starts the emulator on a free port, makes a throwaway local backend and stack, runs `pulumi up`,
- * prints what was created, shows that a second `pulumi preview` has no changes, then destroys
- * everything and stops the emulator. `--keep` leaves both running for exploration.
+ * `npm run demo`: the quickstart example against the local emulator, as a user runs it: a copy of
+ * examples/quickstart (a Pulumi project: Pulumi.yaml, package.json, TypeScript program) with this
+ * package in its node_modules, and the real `pulumi` CLI. Starts the emulator on a free port, makes
+ * a throwaway local backend and stack, runs `pulumi up`, prints what was created, shows that a
+ * second `pulumi preview` has no changes, then destroys everything and stops the emulator. `--keep`
+ * leaves both running for exploration.
  */
+import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { DEFAULT_TOKEN, startEmulator } from "../emulator";
-import { quickstart } from "../examples/quickstart/program";
-import { createEngineProject, PulumiCliMissingError, type EngineProject } from "./lib/engine";
+import { createCliProject, findRepoRoot, PulumiCliMissingError, type CliProject } from "../harness/cli";
 
 const USAGE = `Usage: npm run demo -- [--keep] [--slug SLUG] [--readiness-delay-ms N]
 
@@ -19,28 +20,6 @@ const USAGE = `Usage: npm run demo -- [--keep] [--slug SLUG] [--readiness-delay-
 
 function step(text: string): void {
   console.log(`\n▶ ${text}`);
-}
-
-/** One line per finished resource operation, from the engine's event stream. */
-function progress(verb: string): (e: EngineEvent) => void {
-  const started = new Map<string, number>();
-  return (e) => {
-    const pre = e.resourcePreEvent?.metadata;
-    if (pre && pre.op !== "same") started.set(pre.urn, Date.now());
-    const out = e.resOutputsEvent?.metadata;
-    if (out && out.op !== "same" && !out.type.startsWith("pulumi:pulumi:")) {
-      const name = out.urn.split("::").pop();
-      const type = out.type.replace("pulumi-nodejs:dynamic/grafana-cloud:", "");
-      const took = started.has(out.urn)
-        ? ` (${((Date.now() - started.get(out.urn)!) / 1000).toFixed(1)} s)`
-        : "";
-      console.log(`  ✓ ${verb} ${out.op.padEnd(7)} ${type.padEnd(18)} ${name}${took}`);
-    }
-    const diag = e.diagnosticEvent;
-    if (diag && (diag.severity === "error" || diag.severity === "warning")) {
-      console.log(`  ! ${diag.severity}: ${diag.message.trim()}`);
-    }
-  };
 }
 
 async function main(): Promise<number> {
@@ -69,32 +48,32 @@ async function main(): Promise<number> {
   const emulator = await startEmulator({ readinessDelayMs });
   console.log(`  emulator listening on ${emulator.url} (token: ${DEFAULT_TOKEN})`);
 
-  let project: EngineProject | undefined;
+  let project: CliProject | undefined;
   const cleanup = async () => {
     if (project) await project.dispose().catch(() => undefined);
     await emulator.close().catch(() => undefined);
   };
 
   try {
-    step("Creating a throwaway local Pulumi backend and stack");
-    project = await createEngineProject({
+    step("Copying examples/quickstart into a throwaway project, with a local Pulumi backend and stack");
+    project = await createCliProject({
       projectName: "grafana-cloud-quickstart",
+      source: { copyFrom: path.join(findRepoRoot(__dirname), "examples", "quickstart") },
       stackName: "demo",
-      program: async () => quickstart({ slug }),
-      config: { "grafana-cloud:url": emulator.url },
+      config: { "grafana-cloud:url": emulator.url, "grafana-cloud-quickstart:slug": slug },
       secretsConfig: { "grafana-cloud:accessPolicyToken": DEFAULT_TOKEN },
       // The program's credentials come from the stack config above, not the caller's shell.
       env: { GRAFANA_CLOUD_API_URL: "", GRAFANA_CLOUD_ACCESS_POLICY_TOKEN: "" },
     });
+    console.log(`  project: ${project.dir}`);
     console.log(`  backend: file://${project.stateDir}`);
 
-    step("pulumi up (examples/quickstart)");
-    const up = await project.up({ onEvent: progress("") });
-    const o = up.result.outputs;
-    const changes = up.result.summary.resourceChanges ?? {};
-    console.log(`  done in ${(up.durationMs / 1000).toFixed(1)} s: ${JSON.stringify(changes)}`);
+    step("pulumi up --yes");
+    const up = await project.up({ echo: true, skipPreview: false });
+    console.log(`  done in ${(up.durationMs / 1000).toFixed(1)} s: ${JSON.stringify(up.changes)}`);
 
-    step("What was created");
+    step("What was created (pulumi stack output)");
+    const o = await project.outputs();
     const value = (k: string) => String(o[k]?.value ?? "(none)");
     console.log(`  stack URL      ${value("stackUrl")}  (id ${value("stackId")})`);
     console.log(`  access policy  ${value("policyId")}`);
@@ -102,12 +81,9 @@ async function main(): Promise<number> {
     console.log(`  plugin         grafana-clock-panel ${value("pluginVersion")}`);
     console.log(`  stack API key  id ${value("keyId")}`);
 
-    step("pulumi preview again: expecting no changes");
+    step("pulumi preview --expect-no-changes (the CLI fails if there is anything to do)");
     const preview = await project.preview({ expectNoChanges: true });
-    const counts = preview.result.changeSummary;
-    const changed = Object.entries(counts).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
-    if (changed.length > 0) throw new Error(`the second preview wants changes: ${JSON.stringify(counts)}`);
-    console.log(`  no changes (${counts["same"] ?? 0} resources unchanged)`);
+    console.log(`  no changes (${preview.changes["same"] ?? 0} resources unchanged)`);
 
     if (values.keep) {
       step("Keeping everything running (--keep)");
@@ -117,7 +93,10 @@ async function main(): Promise<number> {
       console.log(
         `    curl -H "Authorization: Bearer ${DEFAULT_TOKEN}" ${emulator.url}/api/instances/${slug}`,
       );
-      console.log(`  Pulumi workspace: ${project.workDir}`);
+      console.log(`  The project: cd ${project.dir}, with these variables for the pulumi CLI:`);
+      for (const name of ["PATH", "PULUMI_BACKEND_URL", "PULUMI_HOME", "PULUMI_CONFIG_PASSPHRASE"]) {
+        console.log(`    export ${name}=${JSON.stringify(project.env[name] ?? "")}`);
+      }
       console.log(`  Press Ctrl-C to destroy everything and stop.`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
@@ -125,8 +104,8 @@ async function main(): Promise<number> {
       });
     }
 
-    step("pulumi destroy");
-    await project.destroy({ onEvent: progress("") });
+    step("pulumi destroy --yes");
+    await project.destroy({ echo: true, skipPreview: false });
     console.log("  all resources destroyed");
     return 0;
   } catch (e) {
@@ -134,9 +113,9 @@ async function main(): Promise<number> {
       console.error(`\n✗ ${e.message}`);
       return 1;
     }
-    const output = (e as { output?: string }).output;
-    console.error(`\n✗ demo failed: ${(e as Error).message}`);
-    if (output) console.error(output.split("\n").slice(-30).join("\n"));
+    console.error(
+      `\n✗ demo failed: ${e instanceof Error ? e.message.split("\n").slice(0, 40).join("\n") : String(e)}`,
+    );
     return 1;
   } finally {
     step("Stopping the emulator");

@@ -1,7 +1,7 @@
 /**
  * The quickstart: one Grafana Cloud stack and what a team usually hangs off it. `index.ts` runs it
- * as a Pulumi program; the demo (`npm run demo`) and the engine tests run the same function as an
- * inline program against the local emulator.
+ * with the stack's config; `npm run demo` and the engine tests run this project with the real CLI
+ * against the local emulator.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "pulumi-grafana-cloud";

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { startEmulator, type EmulatorOptions, type RequestLogEntry } from "../../emulator";
-import type { EngineProject } from "./engine";
+import type { EngineProject } from "../../harness/inline";
 
 export type { RequestLogEntry };
 

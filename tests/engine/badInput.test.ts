@@ -1,26 +1,25 @@
-// Scenario 5 of the engine suite (issue 6): bad input fails at `preview`, with each offending
-// property named and the rule it breaks, before anything is written: the emulator's request log
-// shows no write (no POST or DELETE), for new resources as for updates of existing ones.
+// The engine suite's end-to-end bad-input cases, through the real CLI: one invalid resource of
+// each kind fails at `preview`, with each offending property named and the rule it breaks, before
+// anything is written: the emulator's request log shows no write (no POST or DELETE), for new
+// resources as for updates of existing ones. Every rule's own message is checked in the unit
+// table (tests/unit); here the point is that the engine shows them at preview and stops.
 // The engine stops at the first resource whose check fails, so each case has one bad resource.
-import type { PulumiFn } from "@pulumi/pulumi/automation";
-import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "../../provider";
-import { EngineCommandError } from "../../scripts/lib/engine";
-import { declaredResources, type Scenario, startScenario, writesIn } from "./helpers";
-
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-
-async function failure(run: Promise<unknown>): Promise<EngineCommandError> {
-  const outcome = await run.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(outcome).toBeInstanceOf(EngineCommandError);
-  return outcome as EngineCommandError;
-}
+import {
+  declare,
+  type Declared,
+  declaredProgram,
+  declaredResources,
+  failure,
+  ref,
+  type Scenario,
+  setDeclared,
+  startScenario,
+  writesIn,
+} from "../support/engine";
 
 interface Case {
   what: string;
-  program: PulumiFn;
+  program: Declared[];
   /** Each must appear in the failed preview's output. */
   expected: RegExp[];
 }
@@ -29,15 +28,15 @@ interface Case {
 const NEW_RESOURCE_CASES: Case[] = [
   {
     what: "Stack",
-    program: async () => {
-      new Stack("stack", {
+    program: [
+      declare("Stack", "stack", {
         slug: "Not-A-Slug",
         region: "Mars Base",
         url: "ftp://example.com",
         labels: { "bad key": "x" },
         readinessTimeoutSeconds: 0,
-      });
-    },
+      }),
+    ],
     expected: [
       /resource 'stack'/,
       /slug: must be 1-29 lowercase letters and digits/,
@@ -49,16 +48,16 @@ const NEW_RESOURCE_CASES: Case[] = [
   },
   {
     what: "AccessPolicy",
-    program: async () => {
-      new AccessPolicy("policy", {
+    program: [
+      declare("AccessPolicy", "policy", {
         region: "us",
         name: "Has Spaces",
         scopes: ["metrics"],
-        realms: [{ type: "team" as "org", identifier: "abc" }],
+        realms: [{ type: "team", identifier: "abc" }],
         conditions: { allowedSubnets: ["10.0.0.0/33"] },
-        status: "paused" as "active",
-      });
-    },
+        status: "paused",
+      }),
+    ],
     expected: [
       /resource 'policy'/,
       /name: must be 1-255 characters of lowercase letters/,
@@ -71,9 +70,9 @@ const NEW_RESOURCE_CASES: Case[] = [
   },
   {
     what: "Token",
-    program: async () => {
-      new Token("token", { region: "us", accessPolicyId: "", name: "UPPER", expiresAt: "tomorrow" });
-    },
+    program: [
+      declare("Token", "token", { region: "us", accessPolicyId: "", name: "UPPER", expiresAt: "tomorrow" }),
+    ],
     expected: [
       /resource 'token'/,
       /accessPolicyId: must be the id of an access policy/,
@@ -83,21 +82,25 @@ const NEW_RESOURCE_CASES: Case[] = [
   },
   {
     what: "Token expiring in the past",
-    program: async () => {
-      new Token("token", {
+    program: [
+      declare("Token", "token", {
         region: "us",
         accessPolicyId: "a-policy",
         name: "old",
         expiresAt: "2001-01-01T00:00:00Z",
-      });
-    },
+      }),
+    ],
     expected: [/resource 'token'/, /expiresAt: must be in the future/],
   },
   {
     what: "PluginInstallation",
-    program: async () => {
-      new PluginInstallation("plugin", { stackSlug: "some-stack", plugin: "bad plugin!", version: "newest" });
-    },
+    program: [
+      declare("PluginInstallation", "plugin", {
+        stackSlug: "some-stack",
+        plugin: "bad plugin!",
+        version: "newest",
+      }),
+    ],
     expected: [
       /resource 'plugin'/,
       /stackSlug: must be 1-29 lowercase letters and digits/,
@@ -107,14 +110,9 @@ const NEW_RESOURCE_CASES: Case[] = [
   },
   {
     what: "StackApiKey",
-    program: async () => {
-      new StackApiKey("key", {
-        stackSlug: "somestack",
-        name: " ",
-        role: "Owner" as "Admin",
-        secondsToLive: -5,
-      });
-    },
+    program: [
+      declare("StackApiKey", "key", { stackSlug: "somestack", name: " ", role: "Owner", secondsToLive: -5 }),
+    ],
     expected: [
       /resource 'key'/,
       /name: must be a non-empty string/,
@@ -132,11 +130,11 @@ describe("bad input", () => {
   });
 
   test("invalid values for a new resource fail preview and up, naming each property, and nothing is written", async () => {
-    scenario = await startScenario({ projectName: "engine-bad-new", program: async () => undefined });
+    scenario = await startScenario({ projectName: "engine-bad-new", source: declaredProgram([]) });
     const { project, emulator } = scenario;
 
     for (const c of NEW_RESOURCE_CASES) {
-      project.setProgram(c.program);
+      setDeclared(project, c.program);
       const preview = await failure(project.preview());
       expect(preview.command).toBe("preview");
       for (const pattern of c.expected) {
@@ -148,7 +146,7 @@ describe("bad input", () => {
       }
     }
     // `up` refuses such a program just as early.
-    project.setProgram(NEW_RESOURCE_CASES[0]!.program);
+    setDeclared(project, NEW_RESOURCE_CASES[0]!.program);
     await failure(project.up());
 
     expect(writesIn(await emulator.requests())).toEqual([]);
@@ -165,26 +163,29 @@ describe("bad input", () => {
 
   test("an invalid change to an existing resource fails preview and up, and nothing is written", async () => {
     type Broken = "none" | "stack" | "policy" | "token";
-    const program = (broken: Broken) => async () => {
-      const stack = new Stack("stack", {
+    const program = (broken: Broken) => [
+      declare("Stack", "stack", {
         slug: "badupdate",
         deleteProtection: false,
         labels: broken === "stack" ? { team: "platform", "no spaces": "allowed" } : { team: "platform" },
-      });
-      const policy = new AccessPolicy("policy", {
+      }),
+      declare("AccessPolicy", "policy", {
         region: "us",
         name: "badupdate",
         scopes: broken === "policy" ? ["metrics:read", "logs read"] : ["metrics:read"],
-        realms: [{ type: "stack", identifier: stack.id }],
-      });
-      new Token("token", {
+        realms: [{ type: "stack", identifier: ref("stack", "id") }],
+      }),
+      declare("Token", "token", {
         region: "us",
-        accessPolicyId: policy.id,
+        accessPolicyId: ref("policy", "id"),
         name: "badupdate",
         expiresAt: broken === "token" ? "2090-13-01T00:00:00Z" : "2090-01-01T00:00:00Z",
-      });
-    };
-    scenario = await startScenario({ projectName: "engine-bad-update", program: program("none") });
+      }),
+    ];
+    scenario = await startScenario({
+      projectName: "engine-bad-update",
+      source: declaredProgram(program("none")),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const before = await emulator.live();
@@ -196,7 +197,7 @@ describe("bad input", () => {
       ["token", /resource 'token'.*expiresAt: must be an RFC 3339 date-time/],
     ];
     for (const [broken, pattern] of cases) {
-      project.setProgram(program(broken));
+      setDeclared(project, program(broken));
       const preview = await failure(project.preview());
       expect({ broken, found: pattern.test(preview.output) }).toEqual({ broken, found: true });
     }
@@ -205,7 +206,7 @@ describe("bad input", () => {
 
     // Nothing changed, and the valid program still has nothing to do.
     expect(await emulator.live()).toEqual(before);
-    project.setProgram(program("none"));
+    setDeclared(project, program("none"));
     await project.preview({ expectNoChanges: true });
   });
 });

@@ -1,53 +1,53 @@
-// Scenario 4 of the engine suite (issue 6): drift. Objects changed behind Pulumi's back (through
+// The engine suite's drift scenarios, run by the real CLI on a project directory. Objects changed behind Pulumi's back (through
 // the emulator's own API, as a person in the Grafana Cloud UI would) show up as updates in
 // `pulumi refresh`, and the next `up` restores the declaration. Objects deleted behind its back are
 // dropped by refresh and recreated by `up`.
-import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "../../provider";
 import {
+  declare,
+  declaredProgram,
   declaredResources,
   namesWithOp,
+  ref,
   type Scenario,
   startScenario,
   stepsByName,
   type TestEmulator,
-} from "./helpers";
-
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
+} from "../support/engine";
 
 /**
  * Every resource, with a value declared for each field that can drift. Dependents are wired
  * through the resource ids (the API's ids), which stay known while a preview plans an update.
  */
 function program(slug: string) {
-  return async () => {
-    const stack = new Stack("stack", {
+  return declaredProgram([
+    declare("Stack", "stack", {
       slug,
       name: "Drift stack",
       description: "declared",
       labels: { team: "platform" },
       deleteProtection: false,
-    });
-    const policy = new AccessPolicy("policy", {
+    }),
+    declare("AccessPolicy", "policy", {
       region: "us",
       name: `${slug}-policy`,
       displayName: "Declared policy",
       scopes: ["metrics:read", "logs:read"],
-      realms: [{ type: "stack", identifier: stack.id }],
-    });
-    new Token("token", {
+      realms: [{ type: "stack", identifier: ref("stack", "id") }],
+    }),
+    declare("Token", "token", {
       region: "us",
-      accessPolicyId: policy.id,
+      accessPolicyId: ref("policy", "id"),
       name: `${slug}-token`,
       displayName: "Declared token",
       expiresAt: "2090-01-01T00:00:00Z",
-    });
-    new PluginInstallation("plugin", {
-      stackSlug: stack.slug,
+    }),
+    declare("PluginInstallation", "plugin", {
+      stackSlug: ref("stack", "slug"),
       plugin: "grafana-clock-panel",
       version: "2.1.5",
-    });
-    new StackApiKey("key", { stackSlug: stack.slug, name: "ci", role: "Editor" });
-  };
+    }),
+    declare("StackApiKey", "key", { stackSlug: ref("stack", "slug"), name: "ci", role: "Editor" }),
+  ]);
 }
 
 /** What the program declares, as the emulator shows it. */
@@ -103,7 +103,7 @@ describe("drift", () => {
   });
 
   test("changes behind Pulumi's back show in refresh, and up restores the declaration", async () => {
-    scenario = await startScenario({ projectName: "engine-drift-changes", program: program("drift") });
+    scenario = await startScenario({ projectName: "engine-drift-changes", source: program("drift") });
     const { project, emulator } = scenario;
     await project.up();
     await expectDeclared(emulator, "drift");
@@ -131,7 +131,7 @@ describe("drift", () => {
 
     // Refresh sees each changed object as an update; the key (which cannot change) stays the same.
     const refresh = await project.refresh();
-    expect(refresh.result.summary.resourceChanges).toEqual({ update: 4, same: 2 });
+    expect(refresh.changes).toEqual({ update: 4, same: 2 });
     expect(refresh.output).toMatch(/4 updated/);
     const state = declaredResources(await project.exportState());
     const outputsOf = (type: string) => state.find((r) => r.type.endsWith(`:${type}`))?.outputs;
@@ -146,7 +146,7 @@ describe("drift", () => {
     expect(stepsByName(preview.events)["key"]).toEqual(["same"]);
 
     const up = await project.up();
-    expect(up.result.summary.resourceChanges).toEqual({ update: 4, same: 2 });
+    expect(up.changes).toEqual({ update: 4, same: 2 });
     await expectDeclared(emulator, "drift");
     // Restored in place: the same objects as before.
     const after = await emulator.live();
@@ -160,7 +160,7 @@ describe("drift", () => {
   });
 
   test("objects deleted behind Pulumi's back are dropped by refresh and recreated by up", async () => {
-    scenario = await startScenario({ projectName: "engine-drift-deletions", program: program("gone") });
+    scenario = await startScenario({ projectName: "engine-drift-deletions", source: program("gone") });
     const { project, emulator } = scenario;
     await project.up();
     const first = await emulator.live();
@@ -173,7 +173,7 @@ describe("drift", () => {
     expect([leaves.tokens, leaves.plugins, leaves.stackApiKeys]).toEqual([[], [], []]);
 
     const refresh = await project.refresh();
-    expect(refresh.result.summary.resourceChanges).toEqual({ delete: 3, same: 3 });
+    expect(refresh.changes).toEqual({ delete: 3, same: 3 });
     expect(
       declaredResources(await project.exportState())
         .map((r) => r.type.split(":").pop())
@@ -193,7 +193,7 @@ describe("drift", () => {
     await emulator.api("DELETE", `/api/v1/accesspolicies/${second.accessPolicies[0].id}?region=us`);
     await emulator.api("DELETE", `/api/instances/${second.stacks[0].id}`);
     const refreshAll = await project.refresh();
-    expect(refreshAll.result.summary.resourceChanges).toEqual({ delete: 5, same: 1 });
+    expect(refreshAll.changes).toEqual({ delete: 5, same: 1 });
     expect(declaredResources(await project.exportState())).toEqual([]);
     const recreateAll = await project.up();
     expect(namesWithOp(recreateAll.events, "create")).toEqual(["key", "plugin", "policy", "stack", "token"]);

@@ -1,46 +1,31 @@
-// How the engine harness reports the two failures engine tests depend on: a CLI that is not
-// there yet, and a pulumi command that fails (its output must reach the test).
+// How the CLI harness reports the two failures engine tests depend on: a CLI that is not there
+// yet, and a pulumi command that fails (its output must reach the test).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import {
-  createEngineProject,
+  type CliProject,
+  createCliProject,
   EngineCommandError,
-  type EngineProject,
-  getPulumiCommand,
   PulumiCliMissingError,
+  pulumiBinary,
   stateResources,
-} from "../../scripts/lib/engine";
+} from "../../harness/cli";
 
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-
-/** Rejects an empty `message` in check, as a resource's input validation does. */
-const strictProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds, news) {
-    const failures = news["message"] === "" ? [{ property: "message", reason: "must not be empty" }] : [];
-    return { inputs: news, failures };
-  },
-  async create(inputs) {
-    return { id: String(inputs["message"]), outs: inputs };
-  },
-};
-
-class Strict extends pulumi.dynamic.Resource {
-  constructor(name: string, message: string) {
-    super(strictProvider, name, { message }, {}, "engine-harness", "Strict");
-  }
-}
+const PROGRAM = fs.readFileSync(path.join(__dirname, "programs", "strict.ts"), "utf8");
 
 describe("engine harness", () => {
   test("names the command that builds the CLI when .tools/bin/pulumi is missing", async () => {
     const emptyRepo = fs.mkdtempSync(path.join(os.tmpdir(), "engine-no-cli-"));
     try {
-      const attempt = getPulumiCommand(emptyRepo);
-      await expect(attempt).rejects.toBeInstanceOf(PulumiCliMissingError);
-      await expect(attempt).rejects.toThrow(/bash scripts\/ensure-pulumi\.sh/);
+      expect(() => pulumiBinary(emptyRepo)).toThrow(PulumiCliMissingError);
+      expect(() => pulumiBinary(emptyRepo)).toThrow(/bash scripts\/ensure-pulumi\.sh/);
       await expect(
-        createEngineProject({ projectName: "no-cli", program: async () => undefined, repoRoot: emptyRepo }),
+        createCliProject({
+          projectName: "no-cli",
+          source: { files: { "index.ts": PROGRAM } },
+          repoRoot: emptyRepo,
+        }),
       ).rejects.toThrow(path.join(emptyRepo, ".tools", "bin", "pulumi"));
     } finally {
       fs.rmSync(emptyRepo, { recursive: true, force: true });
@@ -48,7 +33,7 @@ describe("engine harness", () => {
   });
 
   describe("with a project", () => {
-    let project: EngineProject | undefined;
+    let project: CliProject | undefined;
     afterEach(async () => {
       const tempDir = project?.tempDir;
       await project?.dispose();
@@ -59,11 +44,10 @@ describe("engine harness", () => {
     });
 
     test("a failing preview throws an error carrying the CLI's output, and nothing is created", async () => {
-      project = await createEngineProject({
+      project = await createCliProject({
         projectName: "engine-harness",
-        program: async () => {
-          new Strict("empty", "");
-        },
+        source: { files: { "index.ts": PROGRAM } },
+        typeCheck: false,
       });
 
       const failure = await project.preview().then(
@@ -73,17 +57,16 @@ describe("engine harness", () => {
       expect(failure).toBeInstanceOf(EngineCommandError);
       const error = failure as EngineCommandError;
       expect(error.command).toBe("preview");
+      expect(error.exitCode).not.toBe(0);
       expect(error.output).toMatch(/message/);
       expect(error.output).toMatch(/must not be empty/);
       expect(error.message).toMatch(/must not be empty/);
       expect(stateResources(await project.exportState())).toHaveLength(0);
 
       // The same project recovers once the program is fixed.
-      project.setProgram(async () => {
-        new Strict("fixed", "hello");
-      });
+      await project.setConfig({ "engine-harness:message": "hello" });
       const up = await project.up();
-      expect(up.result.summary.resourceChanges).toEqual({ create: 2 });
+      expect(up.changes).toEqual({ create: 2 });
     });
   });
 });

@@ -1,16 +1,17 @@
-// Scenarios 1 and 8 of the engine suite (issue 6): a program with every resource goes up, a second
-// preview reports nothing to do (before and after a refresh), destroy leaves the emulator empty;
-// a protected stack refuses destroy with a message naming deleteProtection and survives it.
-import { quickstart } from "../../examples/quickstart/program";
-import { stateResources } from "../../scripts/lib/engine";
-import { declaredResources, namesWithOp, type Scenario, startScenario, stepsByName } from "./helpers";
-
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-
-/** The quickstart (examples/quickstart): a stack, a policy, a token, a plugin and an API key. */
-function quickstartProgram(slug: string, deleteProtection: boolean) {
-  return async () => quickstart({ slug, deleteProtection });
-}
+// The engine suite's lifecycle: the quickstart example (a stack, a policy, a token, a plugin and an
+// API key), as a project directory run by the real CLI, goes up, a second preview reports nothing
+// to do (before and after a refresh), destroy leaves the emulator empty; a protected stack refuses
+// destroy with a message naming deleteProtection and survives it.
+import {
+  declaredResources,
+  exampleProgram,
+  namesWithOp,
+  quickstartConfig,
+  type Scenario,
+  startScenario,
+  stateResources,
+  stepsByName,
+} from "../support/engine";
 
 const NOTHING = { stacks: [], accessPolicies: [], tokens: [], plugins: [], stackApiKeys: [] };
 
@@ -24,12 +25,12 @@ describe("lifecycle", () => {
   test("up of the quickstart; preview is clean before and after a refresh; destroy empties the emulator", async () => {
     scenario = await startScenario({
       projectName: "engine-lifecycle",
-      program: quickstartProgram("lifecycle", false),
+      source: exampleProgram("quickstart"),
+      config: quickstartConfig("lifecycle", false),
     });
     const { project, emulator } = scenario;
 
     const up = await project.up();
-    expect(up.result.summary.result).toBe("succeeded");
     expect(namesWithOp(up.events, "create")).toEqual([
       "ci-key",
       "clock-panel",
@@ -56,7 +57,7 @@ describe("lifecycle", () => {
       version: "2.1.8",
     });
     expect(live.stackApiKeys[0]).toMatchObject({ stackSlug: "lifecycle", name: "ci", role: "Editor" });
-    const outputs = up.result.outputs;
+    const outputs = await project.outputs();
     expect(outputs["stackUrl"]?.value).toBe(`${emulator.url}/grafana/lifecycle`);
     expect(outputs["policyId"]?.value).toBe(policy.id);
     expect(outputs["tokenId"]?.value).toBe(live.tokens[0].id);
@@ -66,28 +67,29 @@ describe("lifecycle", () => {
 
     // The CLI itself fails the preview if it finds anything to do.
     const preview = await project.preview({ expectNoChanges: true });
-    expect(preview.result.changeSummary).toEqual({ same: 6 });
+    expect(preview.changes).toEqual({ same: 6 });
 
     const refresh = await project.refresh({ expectNoChanges: true });
-    expect(refresh.result.summary.resourceChanges).toEqual({ same: 6 });
+    expect(refresh.changes).toEqual({ same: 6 });
     const afterRefresh = await project.preview({ expectNoChanges: true });
-    expect(afterRefresh.result.changeSummary).toEqual({ same: 6 });
+    expect(afterRefresh.changes).toEqual({ same: 6 });
     expect(new Set(Object.values(stepsByName(afterRefresh.events)).flat())).toEqual(new Set(["same"]));
 
     const destroy = await project.destroy();
-    expect(destroy.result.summary.resourceChanges).toEqual({ delete: 6 });
+    expect(destroy.changes).toEqual({ delete: 6 });
     expect(stateResources(await project.exportState())).toHaveLength(0);
     expect(await emulator.live()).toEqual(NOTHING);
     // Nothing at all is left, not even the provider's temporary Admin keys.
     const raw = await emulator.state();
     expect(raw.stackApiKeys).toEqual([]);
-    expect(raw.stacks.map((s: any) => s.status)).toEqual(["deleted"]);
+    expect(raw.stacks.map((s) => s.status)).toEqual(["deleted"]);
   });
 
   test("a protected stack refuses destroy, names deleteProtection, and still exists", async () => {
     scenario = await startScenario({
       projectName: "engine-protected",
-      program: quickstartProgram("protected", true),
+      source: exampleProgram("quickstart"),
+      config: quickstartConfig("protected", true),
     });
     const { project, emulator } = scenario;
     await project.up();
@@ -111,7 +113,7 @@ describe("lifecycle", () => {
     ]);
 
     // Lifting the protection, as the message says, lets destroy through.
-    project.setProgram(quickstartProgram("protected", false));
+    await project.setConfig(quickstartConfig("protected", false));
     await project.up();
     await project.destroy();
     expect(await emulator.live()).toEqual(NOTHING);

@@ -1,20 +1,21 @@
-// Scenario 3 of the engine suite (issue 6): every replace-only field of every resource. For each
+// The engine suite, through the real CLI: every replace-only field of every resource. For each
 // change, `preview` plans a replacement (never an in-place update) naming the field, `up` carries it
 // out, the emulator holds exactly one object where there was one (the old one is gone), and the
 // next preview is clean.
-import type { PulumiFn } from "@pulumi/pulumi/automation";
-import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "../../provider";
-import type { EngineProject } from "../../scripts/lib/engine";
 import {
+  type CliProject,
+  declare,
+  type Declared,
+  declaredProgram,
   type LiveObjects,
+  ref,
   replaceKeys,
   type Scenario,
+  setDeclared,
   startScenario,
   stepsByName,
   type TestEmulator,
-} from "./helpers";
-
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
+} from "../support/engine";
 
 interface Step<D> {
   what: string;
@@ -26,16 +27,16 @@ interface Step<D> {
 }
 
 async function walk<D>(
-  project: EngineProject,
+  project: CliProject,
   emulator: TestEmulator,
   declared: D,
-  program: (declared: D) => PulumiFn,
+  program: (declared: D) => Declared[],
   steps: Step<D>[],
 ): Promise<void> {
   for (const step of steps) {
     const before = await emulator.live();
     step.change(declared);
-    project.setProgram(program(declared));
+    setDeclared(project, program(declared));
 
     const preview = await project.preview();
     const planned = stepsByName(preview.events);
@@ -58,13 +59,13 @@ async function walk<D>(
         });
       }
     }
-    expect({ step: step.what, replace: preview.result.changeSummary["replace"] }).toEqual({
+    expect({ step: step.what, replace: preview.changes["replace"] }).toEqual({
       step: step.what,
       replace: Object.keys(step.replaces).length,
     });
 
     const up = await project.up();
-    expect({ step: step.what, replaced: up.result.summary.resourceChanges?.["replace"] }).toEqual({
+    expect({ step: step.what, replaced: up.changes["replace"] }).toEqual({
       step: step.what,
       replaced: Object.keys(step.replaces).length,
     });
@@ -83,11 +84,14 @@ describe("replacements", () => {
   });
 
   test("Stack: slug and region replace the stack", async () => {
-    const program = (d: { slug: string; region: string }) => async () => {
-      new Stack("stack", { ...d, deleteProtection: false });
-    };
+    const program = (d: { slug: string; region: string }) => [
+      declare("Stack", "stack", { ...d, deleteProtection: false }),
+    ];
     const declared = { slug: "replaceme", region: "us" };
-    scenario = await startScenario({ projectName: "engine-replace-stack", program: program(declared) });
+    scenario = await startScenario({
+      projectName: "engine-replace-stack",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
 
@@ -117,36 +121,39 @@ describe("replacements", () => {
   });
 
   test("AccessPolicy: name and region; Token: name, accessPolicyId and region replace", async () => {
-    interface Declared {
+    interface Policies {
       tokenName: string;
       tokenPolicy: "first" | "second";
       secondName: string;
       secondRegion: string;
     }
-    const program = (d: Declared) => async () => {
-      const realms = [{ type: "org" as const, identifier: "1" }];
-      const first = new AccessPolicy("first", {
-        region: "us",
-        name: "first",
-        scopes: ["metrics:read"],
-        realms,
-      });
-      const second = new AccessPolicy("second", {
-        region: d.secondRegion,
-        name: d.secondName,
-        scopes: ["logs:read"],
-        realms,
-      });
-      const policy = d.tokenPolicy === "first" ? first : second;
-      new Token("token", { region: policy.region, accessPolicyId: policy.policyId, name: d.tokenName });
+    const program = (d: Policies) => {
+      const realms = [{ type: "org", identifier: "1" }];
+      return [
+        declare("AccessPolicy", "first", { region: "us", name: "first", scopes: ["metrics:read"], realms }),
+        declare("AccessPolicy", "second", {
+          region: d.secondRegion,
+          name: d.secondName,
+          scopes: ["logs:read"],
+          realms,
+        }),
+        declare("Token", "token", {
+          region: ref(d.tokenPolicy, "region"),
+          accessPolicyId: ref(d.tokenPolicy, "policyId"),
+          name: d.tokenName,
+        }),
+      ];
     };
-    const declared: Declared = {
+    const declared: Policies = {
       tokenName: "token-one",
       tokenPolicy: "first",
       secondName: "second",
       secondRegion: "us",
     };
-    scenario = await startScenario({ projectName: "engine-replace-policy", program: program(declared) });
+    scenario = await startScenario({
+      projectName: "engine-replace-policy",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const policyNamed = (live: LiveObjects, name: string) => live.accessPolicies.find((p) => p.name === name);
@@ -208,7 +215,7 @@ describe("replacements", () => {
   });
 
   test("PluginInstallation: stackSlug and plugin; StackApiKey: stackSlug, name, role and secondsToLive replace", async () => {
-    interface Declared {
+    interface Keys {
       plugin: string;
       pluginStack: "one" | "two";
       keyStack: "one" | "two";
@@ -216,27 +223,28 @@ describe("replacements", () => {
       role: "Viewer" | "Editor" | "Admin";
       secondsToLive?: number;
     }
-    const program = (d: Declared) => async () => {
-      const stacks = {
-        one: new Stack("one", { slug: "replaceone", deleteProtection: false }),
-        two: new Stack("two", { slug: "replacetwo", deleteProtection: false }),
-      };
-      new PluginInstallation("plugin", { stackSlug: stacks[d.pluginStack].slug, plugin: d.plugin });
-      new StackApiKey("key", {
-        stackSlug: stacks[d.keyStack].slug,
+    const program = (d: Keys) => [
+      declare("Stack", "one", { slug: "replaceone", deleteProtection: false }),
+      declare("Stack", "two", { slug: "replacetwo", deleteProtection: false }),
+      declare("PluginInstallation", "plugin", { stackSlug: ref(d.pluginStack, "slug"), plugin: d.plugin }),
+      declare("StackApiKey", "key", {
+        stackSlug: ref(d.keyStack, "slug"),
         name: d.keyName,
         role: d.role,
         ...(d.secondsToLive === undefined ? {} : { secondsToLive: d.secondsToLive }),
-      });
-    };
-    const declared: Declared = {
+      }),
+    ];
+    const declared: Keys = {
       plugin: "grafana-clock-panel",
       pluginStack: "one",
       keyStack: "one",
       keyName: "ci",
       role: "Viewer",
     };
-    scenario = await startScenario({ projectName: "engine-replace-plugin", program: program(declared) });
+    scenario = await startScenario({
+      projectName: "engine-replace-plugin",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const oneKey = (live: LiveObjects) => {

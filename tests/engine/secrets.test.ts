@@ -1,4 +1,4 @@
-// Scenario 6 of the engine suite (issue 6): secrets. The access policy token given as secret
+// The engine suite's secrets scenario, through the real CLI on a copy of the quickstart. The access policy token given as secret
 // config, the tokens created by Token and the keys created by StackApiKey appear nowhere in
 // plaintext: not in the exported state, not in any file the CLI wrote (state file, backups,
 // history, workspace config), not in what any command printed or sent as engine events, including
@@ -6,12 +6,16 @@
 // `key` are secrets in state.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { quickstart } from "../../examples/quickstart/program";
-import { EngineCommandError, type EngineRun, stateResources } from "../../scripts/lib/engine";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { type Scenario, startScenario } from "./helpers";
-
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
+import type { EngineRun } from "../../harness/cli";
+import {
+  EngineCommandError,
+  exampleProgram,
+  quickstartConfig,
+  type Scenario,
+  startScenario,
+  stateResources,
+} from "../support/engine";
 
 /** The access token the emulator accepts here: distinctive, so any copy of it is found. */
 const ACCESS_TOKEN = "glc_engine_secrets_access_policy_token_9f3a7c21e5";
@@ -58,6 +62,21 @@ function eventsWithoutSdkTrace(events: EngineEvent[]): string {
   return JSON.stringify(events.filter((e) => !isSdkTrace(e)));
 }
 
+/**
+ * A file's text for the search. The engine event logs the harness asks for (`--event-log`, one per
+ * command, under <tmp>/events) hold the same events each command returns, so they get the same
+ * treatment: everything but the SDK's own debug RPC trace.
+ */
+function contentOf(file: string): string {
+  const text = fs.readFileSync(file, "utf8");
+  if (path.basename(path.dirname(file)) !== "events") return text;
+  const events = text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as EngineEvent);
+  return eventsWithoutSdkTrace(events);
+}
+
 describe("secrets", () => {
   let scenario: Scenario | undefined;
   afterEach(async () => {
@@ -68,22 +87,23 @@ describe("secrets", () => {
   test("the access token, tokens and keys never appear in plaintext; token and key are secret in state", async () => {
     scenario = await startScenario({
       projectName: "engine-secrets",
-      program: async () => quickstart({ slug: "secrets" }),
+      source: exampleProgram("quickstart"),
+      config: quickstartConfig("secrets"),
       emulator: { token: ACCESS_TOKEN },
     });
     const { project } = scenario;
     /** What each command printed (stdout and stderr) and its engine events. */
     const printed: [string, string][] = [];
-    const record = <R>(command: string, run: EngineRun<R>) => {
+    const record = (command: string, run: EngineRun) => {
       printed.push([`${command}: output`, withoutSdkTrace(run.output)]);
       printed.push([`${command}: events`, eventsWithoutSdkTrace(run.events)]);
       return run;
     };
-    // The engine's and the plugins' own logs (--logflow) go to stderr, which the harness captures.
-    // -v=6 is the most they can say: from -v=7 the engine itself traces resource inputs and RPC
-    // payloads with secrets decrypted ("Planner decided to create ... inputs=", "Marshaling
-    // property for RPC[...]: token={&{{...}}}"), for any provider.
-    const verbose = { logToStdErr: true, logVerbosity: 6, logFlow: true } as const;
+    // The engine's and the plugins' own logs (--logtostderr --logflow) go to stderr, which the
+    // harness captures. -v=6 is the most they can say: from -v=7 the engine itself traces resource
+    // inputs and RPC payloads with secrets decrypted ("Planner decided to create ... inputs=",
+    // "Marshaling property for RPC[...]: token={&{{...}}}"), for any provider.
+    const verbose = { logVerbosity: 6 } as const;
 
     const up = record("up", await project.up(verbose));
     const decrypted = stateResources(await project.exportState({ showSecrets: true }));
@@ -92,8 +112,8 @@ describe("secrets", () => {
     const keyValue = plaintextOf(outputsOf("StackApiKey")["key"]);
     expect(tokenValue).toMatch(/^glc_/);
     expect(keyValue.length).toBeGreaterThan(20);
-    // The program's stack output is the token, and the Automation API hands it over as a secret.
-    expect(up.result.outputs["token"]).toEqual({ value: tokenValue, secret: true });
+    // The program's stack output is the token, and `pulumi stack output` shows it only as a secret.
+    expect((await project.outputs())["token"]).toEqual({ value: tokenValue, secret: true });
 
     record("preview", await project.preview({ ...verbose, expectNoChanges: true }));
     record("refresh", await project.refresh(verbose));
@@ -117,11 +137,11 @@ describe("secrets", () => {
     const files = filesBelow(project.tempDir);
     expect(files).toContain(project.stateFile);
     expect(files.some((f) => f.endsWith("Pulumi.test.yaml"))).toBe(true);
-    for (const file of files) written.push([file, fs.readFileSync(file, "utf8")]);
+    for (const file of files) written.push([file, contentOf(file)]);
 
     record("destroy", await project.destroy(verbose));
     for (const file of filesBelow(project.tempDir))
-      written.push([`${file} (after destroy)`, fs.readFileSync(file, "utf8")]);
+      written.push([`${file} (after destroy)`, contentOf(file)]);
 
     // A command that fails on the credential (a wrong token: 401) says so without the token.
     const wrongToken = `${ACCESS_TOKEN}_revoked`;

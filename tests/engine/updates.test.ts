@@ -1,22 +1,22 @@
-// Scenario 2 of the engine suite (issue 6): every updatable field of every resource, one at a time.
+// The engine suite, through the real CLI: every updatable field of every resource, one at a time.
 // For each change, `preview` plans an update of that one resource (never a replace), `up` applies
 // it, the emulator holds the new value, and the next preview is clean. A few steps change only the
 // spelling of a value (set order, timestamp format), which must plan nothing at all.
 // StackApiKey has no updatable field (the API has no update): see replacements.test.ts.
-import type { PulumiFn } from "@pulumi/pulumi/automation";
+import type { AccessPolicyArgs, StackArgs, TokenArgs } from "../../provider";
 import {
-  AccessPolicy,
-  type AccessPolicyArgs,
-  PluginInstallation,
-  Stack,
-  type StackArgs,
-  Token,
-  type TokenArgs,
-} from "../../provider";
-import { type LiveObjects, type Scenario, startScenario, stepsByName, type TestEmulator } from "./helpers";
-import type { EngineProject } from "../../scripts/lib/engine";
-
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
+  type CliProject,
+  declare,
+  type Declared,
+  declaredProgram,
+  type LiveObjects,
+  ref,
+  type Scenario,
+  setDeclared,
+  startScenario,
+  stepsByName,
+  type TestEmulator,
+} from "../support/engine";
 
 interface Step<D> {
   what: string;
@@ -32,17 +32,15 @@ interface Step<D> {
  * field misbehaved.
  */
 async function walk<D>(
-  project: EngineProject,
+  project: CliProject,
   emulator: TestEmulator,
   declared: D,
-  program: (declared: D) => PulumiFn,
+  program: (declared: D) => Declared[],
   steps: Step<D>[],
 ): Promise<void> {
   for (const step of steps) {
     step.change(declared);
-    // No structuredClone: it makes arrays of another realm than jest's, which Pulumi does not
-    // take for arrays. The program only runs during the commands below, before the next change.
-    project.setProgram(program(declared));
+    setDeclared(project, program(declared));
 
     const preview = await project.preview();
     const planned = stepsByName(preview.events);
@@ -51,13 +49,13 @@ async function walk<D>(
     );
     expect({ step: step.what, planned }).toEqual({ step: step.what, planned: expected });
     if (step.updates === undefined) continue;
-    expect({ step: step.what, summary: preview.result.changeSummary }).toEqual({
+    expect({ step: step.what, summary: preview.changes }).toEqual({
       step: step.what,
       summary: { update: 1, same: Object.keys(planned).length },
     });
 
     const up = await project.up();
-    expect({ step: step.what, applied: up.result.summary.resourceChanges }).toEqual({
+    expect({ step: step.what, applied: up.changes }).toEqual({
       step: step.what,
       applied: { update: 1, same: Object.keys(planned).length },
     });
@@ -76,15 +74,16 @@ describe("in-place updates", () => {
   });
 
   test("Stack: name, description, labels (including removal) and deleteProtection update in place", async () => {
-    const program = (args: StackArgs) => async () => {
-      new Stack("stack", args);
-    };
+    const program = (args: StackArgs) => [declare("Stack", "stack", { ...args })];
     const declared: StackArgs = {
       slug: "updates",
       description: "first",
       labels: { team: "platform", env: "dev" },
     };
-    scenario = await startScenario({ projectName: "engine-updates-stack", program: program(declared) });
+    scenario = await startScenario({
+      projectName: "engine-updates-stack",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [created] = (await emulator.live()).stacks;
@@ -136,20 +135,21 @@ describe("in-place updates", () => {
     ]);
 
     // Every step updated the same stack: it was never replaced.
-    expect((await emulator.live()).stacks.map((s: any) => s.id)).toEqual([created.id]);
+    expect((await emulator.live()).stacks.map((s) => s.id)).toEqual([created.id]);
   });
 
   test("AccessPolicy: displayName, scopes, realms and label policies, conditions (including clearing) and status update in place", async () => {
-    const program = (args: AccessPolicyArgs) => async () => {
-      new AccessPolicy("policy", args);
-    };
+    const program = (args: AccessPolicyArgs) => [declare("AccessPolicy", "policy", { ...args })];
     const declared: AccessPolicyArgs & { realms: { type: "org" | "stack"; identifier: string }[] } = {
       region: "us",
       name: "updates-policy",
       scopes: ["metrics:read", "logs:read"],
       realms: [{ type: "org", identifier: "1" }],
     };
-    scenario = await startScenario({ projectName: "engine-updates-policy", program: program(declared) });
+    scenario = await startScenario({
+      projectName: "engine-updates-policy",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [created] = (await emulator.live()).accessPolicies;
@@ -225,22 +225,25 @@ describe("in-place updates", () => {
       },
     ]);
 
-    expect((await emulator.live()).accessPolicies.map((p: any) => p.id)).toEqual([created.id]);
+    expect((await emulator.live()).accessPolicies.map((p) => p.id)).toEqual([created.id]);
   });
 
   test("Token: displayName and expiresAt (including removal) update in place, and keep the secret", async () => {
     type TokenDecl = Omit<TokenArgs, "accessPolicyId" | "region">;
-    const program = (args: TokenDecl) => async () => {
-      const policy = new AccessPolicy("policy", {
+    const program = (args: TokenDecl) => [
+      declare("AccessPolicy", "policy", {
         region: "us",
         name: "updates-token-policy",
         scopes: ["metrics:read"],
         realms: [{ type: "org", identifier: "1" }],
-      });
-      new Token("token", { ...args, region: "us", accessPolicyId: policy.policyId });
-    };
+      }),
+      declare("Token", "token", { ...args, region: "us", accessPolicyId: ref("policy", "policyId") }),
+    ];
     const declared: TokenDecl = { name: "updates-token", expiresAt: "2090-01-01T00:00:00Z" };
-    scenario = await startScenario({ projectName: "engine-updates-token", program: program(declared) });
+    scenario = await startScenario({
+      projectName: "engine-updates-token",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [created] = (await emulator.live()).tokens;
@@ -279,18 +282,25 @@ describe("in-place updates", () => {
       },
     ]);
 
-    expect((await emulator.live()).tokens.map((t: any) => t.id)).toEqual([created.id]);
+    expect((await emulator.live()).tokens.map((t) => t.id)).toEqual([created.id]);
     // The API shows a token's secret only once: updates must keep the one from create.
     expect(await secretOf()).toBe(secret);
   });
 
   test("PluginInstallation: version updates in place, pinned to pinned and pinned to latest", async () => {
-    const program = (declared: { version: string }) => async () => {
-      const stack = new Stack("stack", { slug: "updatesplugin", deleteProtection: false });
-      new PluginInstallation("plugin", { stackSlug: stack.slug, plugin: "grafana-clock-panel", ...declared });
-    };
+    const program = (declared: { version: string }) => [
+      declare("Stack", "stack", { slug: "updatesplugin", deleteProtection: false }),
+      declare("PluginInstallation", "plugin", {
+        stackSlug: ref("stack", "slug"),
+        plugin: "grafana-clock-panel",
+        ...declared,
+      }),
+    ];
     const declared = { version: "2.1.3" };
-    scenario = await startScenario({ projectName: "engine-updates-plugin", program: program(declared) });
+    scenario = await startScenario({
+      projectName: "engine-updates-plugin",
+      source: declaredProgram(program(declared)),
+    });
     const { project, emulator } = scenario;
     await project.up();
     const [created] = (await emulator.live()).plugins;
@@ -312,6 +322,6 @@ describe("in-place updates", () => {
     ]);
 
     // Updated, not reinstalled.
-    expect((await emulator.live()).plugins.map((p: any) => p.id)).toEqual([created.id]);
+    expect((await emulator.live()).plugins.map((p) => p.id)).toEqual([created.id]);
   });
 });

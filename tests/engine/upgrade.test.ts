@@ -1,4 +1,4 @@
-// Scenario 7 of the engine suite (issue 6): upgrades. Resources created with one version of the
+// The engine suite's upgrade scenario, through the real CLI on a copy of the quickstart. Resources created with one version of the
 // package are refreshed, previewed and destroyed by the implementation of the version installed
 // afterwards: the serialized provider in state (`__provider`) is a thin stub that requires
 // `pulumi-grafana-cloud/dynamic` when it runs, not a copy of the code that created the resource.
@@ -6,13 +6,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { quickstart } from "../../examples/quickstart/program";
-import { declaredResources, findRepoRoot } from "../../scripts/lib/engine";
-import { type Scenario, startScenario } from "./helpers";
-
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-
-const repoRoot = findRepoRoot(__dirname);
+import {
+  declaredResources,
+  exampleProgram,
+  quickstartConfig,
+  repoRoot,
+  type Scenario,
+  startScenario,
+} from "../support/engine";
 const V2 = "0.2.0-upgrade-test";
 const KINDS = ["AccessPolicy", "PluginInstallation", "Stack", "StackApiKey", "Token"];
 
@@ -85,7 +86,8 @@ describe("upgrades", () => {
 
     scenario = await startScenario({
       projectName: "engine-upgrade",
-      program: async () => quickstart({ slug: "upgrade" }),
+      source: exampleProgram("quickstart"),
+      config: quickstartConfig("upgrade"),
     });
     const { project, emulator } = scenario;
 
@@ -102,11 +104,11 @@ describe("upgrades", () => {
       expect(stub.length).toBeLessThan(8 * 1024);
     }
 
-    // The user upgrades the package: the workspace's node_modules now holds version 2.
+    // The user upgrades the package: the project's node_modules now holds version 2.
     project.link("pulumi-grafana-cloud", v2Dir);
 
     const refresh = await project.refresh({ expectNoChanges: true });
-    expect(refresh.result.summary.resourceChanges).toEqual({ same: 6 });
+    expect(refresh.changes).toEqual({ same: 6 });
     expect(kindsCalled("read")).toEqual(KINDS);
     expect(kindsCalled("configure")).toEqual(KINDS);
 
@@ -117,7 +119,7 @@ describe("upgrades", () => {
 
     fs.rmSync(markerFile);
     const destroy = await project.destroy();
-    expect(destroy.result.summary.resourceChanges).toEqual({ delete: 6 });
+    expect(destroy.changes).toEqual({ delete: 6 });
     expect(kindsCalled("delete")).toEqual(KINDS);
     // Every call went through version 2.
     expect(calls().every((c) => c.startsWith(`${V2} `))).toBe(true);

@@ -5,9 +5,11 @@
  * must hold after it converged: the emulator has exactly these objects, state agrees, and neither
  * `refresh` nor `preview` finds anything to change.
  */
-import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "../../provider";
-import type { EngineProject } from "../../scripts/lib/engine";
 import {
+  type CliProject,
+  declare,
+  type Declared,
+  declaredProgram,
   declaredResources,
   type DeclaredSet,
   type EmulatorControl,
@@ -17,6 +19,7 @@ import {
   idsInStateAndEmulator,
   isTemporaryKey,
   liveByNaturalKey,
+  ref,
   type RequestLogEntry,
 } from "./helpers";
 
@@ -42,37 +45,53 @@ export const DECLARED: DeclaredSet = (() => {
 })();
 
 /** The program: 60 resources; dependencies flow through outputs (policy realm <- stack id, token <- policy id). */
-export async function program(): Promise<void> {
-  const stacks = DECLARED.stacks.map(
-    (slug, i) =>
-      new Stack(`stack-${i}`, {
-        slug,
-        description: `fault mix stack ${i}`,
-        labels: { suite: "faults", index: String(i) },
-        deleteProtection: false,
-      }),
+export function fleet(): Declared[] {
+  const resources: Declared[] = DECLARED.stacks.map((slug, i) =>
+    declare("Stack", `stack-${i}`, {
+      slug,
+      description: `fault mix stack ${i}`,
+      labels: { suite: "faults", index: String(i) },
+      deleteProtection: false,
+    }),
   );
-  const policies = Object.entries(DECLARED.policies).map(([name, realm], i) => {
-    const stack = realm === "org" ? undefined : stacks[realm];
-    return new AccessPolicy(`policy-${i}`, {
-      region: "us",
-      name,
-      scopes: i % 2 === 0 ? ["metrics:read", "logs:read"] : ["metrics:write"],
-      realms: [
-        stack ? { type: "stack", identifier: stack.stackId.apply(String) } : { type: "org", identifier: "1" },
-      ],
-    });
+  Object.entries(DECLARED.policies).forEach(([name, realm], i) => {
+    resources.push(
+      declare("AccessPolicy", `policy-${i}`, {
+        region: "us",
+        name,
+        scopes: i % 2 === 0 ? ["metrics:read", "logs:read"] : ["metrics:write"],
+        realms: [
+          realm === "org"
+            ? { type: "org", identifier: "1" }
+            : { type: "stack", identifier: ref(`stack-${realm}`, "stackId", { string: true }) },
+        ],
+      }),
+    );
   });
   Object.keys(DECLARED.tokens).forEach((name, i) => {
-    new Token(`token-${i}`, { region: "us", accessPolicyId: policies[i]!.policyId, name });
+    resources.push(
+      declare("Token", `token-${i}`, { region: "us", accessPolicyId: ref(`policy-${i}`, "policyId"), name }),
+    );
   });
-  stacks.forEach((stack, i) => {
+  DECLARED.stacks.forEach((_slug, i) => {
     PLUGINS.forEach((plugin, j) => {
-      new PluginInstallation(`plugin-${i}-${j}`, { stackSlug: stack.slug, plugin });
+      resources.push(
+        declare("PluginInstallation", `plugin-${i}-${j}`, { stackSlug: ref(`stack-${i}`, "slug"), plugin }),
+      );
     });
-    new StackApiKey(`key-${i}`, { stackSlug: stack.slug, name: `mix-key-${i}`, role: ROLES[i % 3]! });
+    resources.push(
+      declare("StackApiKey", `key-${i}`, {
+        stackSlug: ref(`stack-${i}`, "slug"),
+        name: `mix-key-${i}`,
+        role: ROLES[i % 3]!,
+      }),
+    );
   });
+  return resources;
 }
+
+/** The fleet as a project's program. */
+export const program = () => declaredProgram(fleet());
 
 /**
  * A failed `up` must say what failed: each error names the operation and resource, and the API
@@ -94,7 +113,7 @@ export interface UpAttempt {
   seconds: number;
 }
 
-export async function upUntilConverged(project: EngineProject, maxUps: number): Promise<UpAttempt[]> {
+export async function upUntilConverged(project: CliProject, maxUps: number): Promise<UpAttempt[]> {
   const attempts: UpAttempt[] = [];
   for (let i = 0; i < maxUps; i++) {
     const started = Date.now();
@@ -126,10 +145,7 @@ export function faultSummary(log: RequestLogEntry[]): string {
  * Faults off, the emulator holds exactly the declared objects, state and emulator agree on every
  * id, and neither `refresh` nor `preview` finds anything to change.
  */
-export async function expectExactlyDeclared(
-  emulator: EmulatorControl,
-  project: EngineProject,
-): Promise<void> {
+export async function expectExactlyDeclared(emulator: EmulatorControl, project: CliProject): Promise<void> {
   await emulator.clearFaults();
   const state = await emulator.state();
   const { stackIdBySlug, ...actual } = liveByNaturalKey(state);
@@ -146,7 +162,7 @@ export async function expectExactlyDeclared(
   expect(ids.state).toEqual(ids.emulator);
 
   const refresh = await project.refresh({ expectNoChanges: true });
-  expect(refresh.result.summary.resourceChanges).toEqual({ same: 61 });
+  expect(refresh.changes).toEqual({ same: 61 });
   const preview = await project.preview({ expectNoChanges: true });
-  expect(preview.result.changeSummary).toEqual({ same: 61 });
+  expect(preview.changes).toEqual({ same: 61 });
 }

@@ -1,87 +1,35 @@
 /**
- * What the fault-injection scenarios share: an emulator (in this process, or the CLI in a child
- * process for the restart scenario) reached only through its HTTP endpoints, a throwaway engine
- * project pointed at it through Pulumi config only (the caller's GRAFANA_CLOUD_* are overridden),
- * and the comparison of the emulator's objects with a declared set.
+ * What the fault-injection scenarios add to the shared engine support (tests/support): projects
+ * whose client retries on the suite's timing, and the comparison of the emulator's objects with a
+ * declared set. The emulator (tests/support/emulator.ts) and the CLI projects are the engine
+ * suite's.
  */
-import type { PulumiFn } from "@pulumi/pulumi/automation";
-import { DEFAULT_TOKEN, startEmulator, type EmulatorOptions } from "../../emulator";
-import {
-  controlOf,
-  TEMP_KEY_PREFIX,
-  type EmulatorControl,
-  type EmulatorState,
-} from "../support/emulatorClient";
-import {
-  createEngineProject,
-  declaredResources,
-  EngineCommandError,
-  type EngineProject,
-  type StateResource,
-} from "../../scripts/lib/engine";
-
-export interface TestEmulator extends EmulatorControl {
-  close(): Promise<void>;
-}
-
-/** An in-process emulator with fast stacks and plugins and no slug hold after deletion. */
-export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
-  const em = await startEmulator({
-    readinessDelayMs: 100,
-    pluginBusyMs: 0,
-    slugReuseWindowMs: 0,
-    ...options,
-  });
-  return { ...controlOf(em.url), close: () => em.close() };
-}
+import { DEFAULT_TOKEN } from "../../emulator";
+import type { ProjectSource, StateResource } from "../../harness/cli";
+import { TEMP_KEY_PREFIX, type EmulatorState } from "../support/emulatorClient";
+import { createProject as createSupportProject, type CliProject, typeOf } from "../support/engine";
 
 /**
  * A project whose credentials come from stack config only; GRAFANA_CLOUD_* from the caller's shell
- * are overridden, and the client's retry timing is set by `env`.
+ * are overridden, and the client's retry timing is the suite's unless `env` says otherwise.
  */
 export function createProject(options: {
   projectName: string;
   url: string;
-  program: PulumiFn;
+  source: ProjectSource;
   env?: Record<string, string>;
-}): Promise<EngineProject> {
-  return createEngineProject({
+}): Promise<CliProject> {
+  return createSupportProject({
     projectName: options.projectName,
-    program: options.program,
-    config: { "grafana-cloud:url": options.url },
-    secretsConfig: { "grafana-cloud:accessPolicyToken": DEFAULT_TOKEN },
+    source: options.source,
+    url: options.url,
+    token: DEFAULT_TOKEN,
     env: {
-      GRAFANA_CLOUD_ACCESS_POLICY_TOKEN: "",
-      GRAFANA_CLOUD_API_URL: "",
       GRAFANA_CLOUD_RETRY_BASE_DELAY_MS: "50",
       GRAFANA_CLOUD_RETRY_BUDGET_SECONDS: "30",
       ...options.env,
     },
   });
-}
-
-/** Runs `fn`; returns the EngineCommandError it threw, or undefined when it succeeded. */
-export async function failureOf(fn: () => Promise<unknown>): Promise<EngineCommandError | undefined> {
-  try {
-    await fn();
-    return undefined;
-  } catch (err) {
-    if (err instanceof EngineCommandError) return err;
-    throw err;
-  }
-}
-
-/** The lines of the engine's output that carry an error. */
-export function errorLines(output: string): string[] {
-  return output
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => /error:/i.test(l));
-}
-
-/** `pulumi-nodejs:dynamic/grafana-cloud:Token` -> `Token`. */
-export function typeOf(r: StateResource): string {
-  return r.type.slice(r.type.lastIndexOf(":") + 1);
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -177,11 +125,22 @@ export function idsInStateAndEmulator(resources: StateResource[], s: EmulatorSta
   };
 }
 
-export { declaredResources };
 export {
   controlOf,
+  declare,
+  declaredProgram,
+  declaredResources,
+  errorLines,
+  failureOf,
+  ref,
+  setDeclared,
+  startTestEmulator,
+  typeOf,
   writesIn,
+  type CliProject,
+  type Declared,
   type EmulatorControl,
   type EmulatorState,
   type RequestLogEntry,
-} from "../support/emulatorClient";
+  type TestEmulator,
+} from "../support/engine";

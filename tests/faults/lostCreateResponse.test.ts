@@ -6,15 +6,20 @@
 // The provider does not then take over an object it cannot prove is its own (another program may
 // have made it): the failing run says the object may exist and what to do, and the next run's
 // conflict says how (adoptExisting: true for stacks, policies and plugins; delete a token or key).
+import { randomUUID } from "node:crypto";
 import { DEFAULT_TOKEN, type FaultSpec } from "../../emulator";
-import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "../../provider";
-import type { EngineProject } from "../../scripts/lib/engine";
 import {
+  type CliProject,
   createProject,
+  declare,
+  type Declared,
+  declaredProgram,
   declaredResources,
   errorLines,
   failureOf,
   isTemporaryKey,
+  ref,
+  setDeclared,
   startTestEmulator,
   type TestEmulator,
   typeOf,
@@ -24,36 +29,30 @@ const SLUG = "lostcreate";
 
 type Adoptable = "Stack" | "AccessPolicy" | "PluginInstallation";
 
-function programAdopting(adopt?: Adoptable): () => Promise<void> {
-  return async () => {
-    const stack = new Stack("stack", {
-      slug: SLUG,
-      deleteProtection: false,
-      adoptExisting: adopt === "Stack",
-    });
-    const policy = new AccessPolicy("policy", {
+function declarations(adopt?: Adoptable): Declared[] {
+  return [
+    declare("Stack", "stack", { slug: SLUG, deleteProtection: false, adoptExisting: adopt === "Stack" }),
+    declare("AccessPolicy", "policy", {
       region: "us",
       name: "p1",
       scopes: ["metrics:read"],
       realms: [{ type: "org", identifier: "1" }],
       adoptExisting: adopt === "AccessPolicy",
-    });
-    new Token("token", { region: "us", accessPolicyId: policy.policyId, name: "t1" });
-    new PluginInstallation("plugin", {
-      stackSlug: stack.slug,
+    }),
+    declare("Token", "token", { region: "us", accessPolicyId: ref("policy", "policyId"), name: "t1" }),
+    declare("PluginInstallation", "plugin", {
+      stackSlug: ref("stack", "slug"),
       plugin: "grafana-clock-panel",
       adoptExisting: adopt === "PluginInstallation",
-    });
-    new StackApiKey("key", { stackSlug: stack.slug, name: "k1", role: "Admin" });
-  };
+    }),
+    declare("StackApiKey", "key", { stackSlug: ref("stack", "slug"), name: "k1", role: "Admin" }),
+  ];
 }
 
-async function program(): Promise<void> {
-  await programAdopting()();
-}
+const program = () => declaredProgram(declarations());
 
 /** Exactly one object of each kind, the one in state; the key's secret in state is the live one. */
-async function expectOneOfEachInState(emulator: TestEmulator, project: EngineProject): Promise<void> {
+async function expectOneOfEachInState(emulator: TestEmulator, project: CliProject): Promise<void> {
   const s = await emulator.state();
   const stacks = s.stacks.filter((x) => x.status !== "deleted" && x.status !== "deleting");
   const keys = s.stackApiKeys.filter((k) => !isTemporaryKey(k));
@@ -90,7 +89,7 @@ async function expectOneOfEachInState(emulator: TestEmulator, project: EnginePro
 
 describe("after a lost create response", () => {
   let emulator: TestEmulator | undefined;
-  let project: EngineProject | undefined;
+  let project: CliProject | undefined;
   afterEach(async () => {
     try {
       await project?.dispose();
@@ -103,7 +102,7 @@ describe("after a lost create response", () => {
 
   test("of a stack API key, the same up converges to one key, in state", async () => {
     emulator = await startTestEmulator({ rateLimitPerHour: 0 });
-    project = await createProject({ projectName: "faults-lost-key", url: emulator.url, program });
+    project = await createProject({ projectName: "faults-lost-key", url: emulator.url, source: program() });
     await emulator.addFaults([
       { method: "POST", path: `^/api/instances/${SLUG}/api/auth/keys$`, kind: "lost-response", count: 1 },
     ]);
@@ -117,7 +116,8 @@ describe("after a lost create response", () => {
 
   /** Deletes a leftover as a user would: the token through the Cloud API, the key on the stack. */
   async function deleteLeftover(emulator: TestEmulator, kind: "token" | "key"): Promise<void> {
-    const auth = { authorization: `Bearer ${DEFAULT_TOKEN}` };
+    // Writes to the Cloud API carry an X-Request-Id, as the contract requires.
+    const auth = { authorization: `Bearer ${DEFAULT_TOKEN}`, "x-request-id": randomUUID() };
     const s = await emulator.state();
     if (kind === "token") {
       const t = s.tokens.find((x) => x.name === "t1");
@@ -205,7 +205,11 @@ describe("after a lost create response", () => {
     "of a %s: the up names the operation, the next says how to resolve it, and then it converges",
     async (_what, operation, faults, conflict, resolution) => {
       emulator = await startTestEmulator({ rateLimitPerHour: 0 });
-      project = await createProject({ projectName: "faults-lost-unresolved", url: emulator.url, program });
+      project = await createProject({
+        projectName: "faults-lost-unresolved",
+        url: emulator.url,
+        source: program(),
+      });
       await emulator.addFaults(faults);
       const first = await failureOf(() => project!.up());
       await emulator.clearFaults();
@@ -221,7 +225,7 @@ describe("after a lost create response", () => {
       expect(errorLines(second?.output ?? "").join("\n")).toMatch(conflict);
 
       if ("adopt" in resolution) {
-        project.setProgram(programAdopting(resolution.adopt));
+        setDeclared(project, declarations(resolution.adopt));
       } else {
         await deleteLeftover(emulator, resolution.deleteLeftover);
       }

@@ -1,4 +1,4 @@
-// Issue 7, fault-injection suite, first scenario: a seeded mix of faults on every route of the
+// The fault-injection suite's first scenario, through the real CLI: a seeded mix of faults on every route of the
 // emulator (20% 503, 10% 429 with Retry-After: 1, 5% connection resets, 3% lost responses on
 // creates) while the real engine runs `pulumi up` of 5 stacks, 20 access policies, 20 tokens,
 // 10 plugin installations and 5 stack API keys. Each `up` either completes or fails with a message
@@ -6,11 +6,15 @@
 // the emulator holds exactly the declared objects (no duplicate by natural key, no orphan), the
 // ids in state are the emulator's, and `refresh` and `preview` find nothing to change.
 import type { FaultSpec } from "../../emulator";
-import type { EngineProject } from "../../scripts/lib/engine";
 import { expectClearFailure, expectExactlyDeclared, faultSummary, program, upUntilConverged } from "./fleet";
-import { createProject, errorLines, failureOf, startTestEmulator, type TestEmulator } from "./helpers";
-
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
+import {
+  type CliProject,
+  createProject,
+  errorLines,
+  failureOf,
+  startTestEmulator,
+  type TestEmulator,
+} from "./helpers";
 
 /** FAULT_SEEDS=4,5,6 runs other seeds; the committed default is three. */
 const SEEDS = (process.env["FAULT_SEEDS"] ?? "1,2,3").split(",").map(Number);
@@ -49,7 +53,7 @@ function faultMix(seed: number): FaultSpec[] {
 
 describe("fault mix", () => {
   let emulator: TestEmulator | undefined;
-  let project: EngineProject | undefined;
+  let project: CliProject | undefined;
   afterEach(async () => {
     try {
       await project?.dispose();
@@ -60,10 +64,10 @@ describe("fault mix", () => {
     }
   });
 
-  async function start(name: string): Promise<{ emulator: TestEmulator; project: EngineProject }> {
+  async function start(name: string): Promise<{ emulator: TestEmulator; project: CliProject }> {
     // The real access-policy rate limit is off: the injected 429s are the point here.
     emulator = await startTestEmulator({ rateLimitPerHour: 0 });
-    project = await createProject({ projectName: name, url: emulator.url, program });
+    project = await createProject({ projectName: name, url: emulator.url, source: program() });
     return { emulator, project };
   }
 

@@ -1,16 +1,32 @@
-// Issue 7, fault-injection suite: a 429 that asks to wait an hour (the access-policy write limit's
-// window, real-api-behaviour.md "General") must not make `pulumi up` sleep through it. With the
+// The fault-injection suite, through the real CLI: a 429 that asks to wait an hour (the window of
+// the access-policy write limit) must not make `pulumi up` sleep through it. With the
 // client's default retry budget, `up` fails at once, and its message names the rate limit and the
 // wait, and says what to do.
-import { AccessPolicy } from "../../provider";
-import type { EngineProject } from "../../scripts/lib/engine";
-import { createProject, errorLines, failureOf, startTestEmulator, type TestEmulator } from "./helpers";
+import {
+  type CliProject,
+  createProject,
+  declare,
+  declaredProgram,
+  errorLines,
+  failureOf,
+  startTestEmulator,
+  type TestEmulator,
+} from "./helpers";
 
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
+function policyProgram(name: string) {
+  return declaredProgram([
+    declare("AccessPolicy", "policy", {
+      region: "us",
+      name,
+      scopes: ["metrics:read"],
+      realms: [{ type: "org", identifier: "1" }],
+    }),
+  ]);
+}
 
 describe("a 429 asking for 3600 s", () => {
   let emulator: TestEmulator | undefined;
-  let project: EngineProject | undefined;
+  let project: CliProject | undefined;
   afterEach(async () => {
     try {
       await project?.dispose();
@@ -24,14 +40,7 @@ describe("a 429 asking for 3600 s", () => {
     project = await createProject({
       projectName: "faults-rate-limit",
       url: emulator.url,
-      program: async () => {
-        new AccessPolicy("policy", {
-          region: "us",
-          name: "rate-limited",
-          scopes: ["metrics:read"],
-          realms: [{ type: "org", identifier: "1" }],
-        });
-      },
+      source: policyProgram("rate-limited"),
       // The client's own defaults (budget 120 s, base delay 250 ms), as a user gets them.
       env: { GRAFANA_CLOUD_RETRY_BUDGET_SECONDS: "", GRAFANA_CLOUD_RETRY_BASE_DELAY_MS: "" },
     });
@@ -76,14 +85,7 @@ describe("a 429 asking for 3600 s", () => {
     project = await createProject({
       projectName: "faults-rate-limit-read",
       url: emulator.url,
-      program: async () => {
-        new AccessPolicy("policy", {
-          region: "us",
-          name: "rate-limited-read",
-          scopes: ["metrics:read"],
-          realms: [{ type: "org", identifier: "1" }],
-        });
-      },
+      source: policyProgram("rate-limited-read"),
       env: { GRAFANA_CLOUD_RETRY_BUDGET_SECONDS: "", GRAFANA_CLOUD_RETRY_BASE_DELAY_MS: "" },
     });
     await project.up();

@@ -1,4 +1,4 @@
-// Issue 7, fault-injection suite: the emulator command (`grafana-cloud-emulator --state FILE`, the
+// The fault-injection suite, through the real CLI: the emulator command (`grafana-cloud-emulator --state FILE`, the
 // built dist/emulator/cli.js) is killed with SIGKILL in the middle of `pulumi up` of the fleet,
 // once its stacks exist and the policies, tokens, plugins and keys are on their way. It comes back
 // on the same port with the same state file, either while that `up` still runs (down about a
@@ -9,13 +9,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { type EngineProject, findRepoRoot } from "../../scripts/lib/engine";
+import { repoRoot } from "../support/engine";
 import { DECLARED, expectExactlyDeclared, program, upUntilConverged } from "./fleet";
-import { controlOf, createProject, errorLines, failureOf } from "./helpers";
+import { type CliProject, controlOf, createProject, errorLines, failureOf } from "./helpers";
 
-// Jest ignores `testTimeout` inside a `projects` entry, so engine files set it themselves.
-
-const CLI = path.join(findRepoRoot(), "dist", "emulator", "cli.js");
+const CLI = path.join(repoRoot, "dist", "emulator", "cli.js");
 
 interface RunningCli {
   child: ChildProcess;
@@ -64,7 +62,7 @@ describe.each([
 ] as const)("the emulator killed mid-up and restarted %s", (_title, when) => {
   let stateDir: string;
   let running: RunningCli | undefined;
-  let project: EngineProject | undefined;
+  let project: CliProject | undefined;
 
   beforeAll(() => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "faults-restart-"));
@@ -100,7 +98,7 @@ describe.each([
     project = await createProject({
       projectName: `faults-restart-${when}`,
       url,
-      program,
+      source: program(),
       // Retries of a call span about 3 to 6 s, longer than the restart's second of downtime.
       env: { GRAFANA_CLOUD_RETRY_BASE_DELAY_MS: "200" },
     });

@@ -1,10 +1,10 @@
-// A harness that drives the real Pulumi engine (the `pulumi` CLI built by scripts/ensure-pulumi.sh)
-// for tests, the demo and the benchmark.
+// A harness that drives the real Pulumi engine through Automation API *inline programs*: the
+// program runs in this process, and the `pulumi` CLI in .tools/bin runs the engine. The benchmark
+// uses it (it measures the providers, so its programs are functions it builds per run). Everything
+// users run goes through the CLI harness (cli.ts) instead: a project directory, the Node.js
+// language host and `pulumi preview` / `up` as commands.
 //
-// Programs run as Automation API inline programs: the Node.js language host
-// (pulumi-language-nodejs) cannot be had from the Go module proxy here, and inline programs need
-// only the `pulumi` binary. Resources still go through the real dynamic-provider host
-// (pulumi-resource-pulumi-nodejs from node_modules/@pulumi/pulumi), as in a user's project.
+// Resources still go through the real dynamic-provider host (pulumi-resource-pulumi-nodejs).
 //
 // Every project gets its own temporary directory:
 //   <tmp>/work           the workspace (Pulumi.yaml); the dynamic-provider host runs here, so its
@@ -36,40 +36,12 @@ import {
   type UpOptions,
   type UpResult,
 } from "@pulumi/pulumi/automation";
+import { findRepoRoot, PulumiCliMissingError, toolsBin } from "./repo";
 
 /** The passphrase of every throwaway stack; the stacks live only in a temporary directory. */
 export const ENGINE_TEST_PASSPHRASE = "pulumi-grafana-cloud-engine-tests";
 
-/** The repository root: the nearest directory upwards holding this package's package.json. */
-export function findRepoRoot(start: string = __dirname): string {
-  let dir = path.resolve(start);
-  for (;;) {
-    const manifest = path.join(dir, "package.json");
-    if (fs.existsSync(manifest)) {
-      const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown };
-      if (pkg.name === "pulumi-grafana-cloud") {
-        return dir;
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new Error(`cannot find the pulumi-grafana-cloud repository above ${start}`);
-    }
-    dir = parent;
-  }
-}
-
-/** Raised when the pinned CLI has not been built or installed yet. */
-export class PulumiCliMissingError extends Error {
-  override readonly name = "PulumiCliMissingError";
-  constructor(readonly expectedPath: string) {
-    super(
-      `The Pulumi CLI is missing: ${expectedPath} does not exist. ` +
-        "Run `bash scripts/ensure-pulumi.sh` (it uses a pulumi v3.248.0 on PATH or builds one from Go modules), " +
-        "or install the CLI with the official installer (https://www.pulumi.com/docs/install/).",
-    );
-  }
-}
+export { findRepoRoot, PulumiCliMissingError };
 
 /** Raised when a pulumi command fails; carries everything the command printed. */
 export class EngineCommandError extends Error {
@@ -253,12 +225,9 @@ export async function createEngineProject(options: EngineProjectOptions): Promis
   }
 
   const env: Record<string, string> = {
-    // The CLI finds plugins on PATH: the dynamic-provider host script ships in @pulumi/pulumi.
-    PATH: [
-      path.join(repoRoot, ".tools", "bin"),
-      path.join(repoRoot, "node_modules", "@pulumi", "pulumi"),
-      process.env["PATH"] ?? "",
-    ].join(path.delimiter),
+    // The CLI, the language host and the dynamic-provider plugin, as scripts/ensure-pulumi.sh
+    // lays them out.
+    PATH: [toolsBin(repoRoot), process.env["PATH"] ?? ""].join(path.delimiter),
     PULUMI_BACKEND_URL: `file://${stateDir}`,
     PULUMI_HOME: homeDir,
     PULUMI_CONFIG_PASSPHRASE: ENGINE_TEST_PASSPHRASE,
