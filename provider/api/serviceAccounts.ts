@@ -33,8 +33,8 @@ export type ServiceAccountResponse = z.output<typeof serviceAccountSchema>;
 
 /** One item of the search: `id` and `name` are all the contract promises; Grafana answers more. */
 export const serviceAccountItemSchema = serviceAccountSchema.extend({
-  id: z.number(),
-  name: z.string(),
+  id: z.number(needed("the provider addresses the service account by its id")),
+  name: z.string(needed("the provider finds a service account by its name")),
 });
 export type ServiceAccountItem = z.output<typeof serviceAccountItemSchema>;
 
@@ -47,8 +47,8 @@ const searchPageSchema = z.looseObject({
 
 /** A token as the account's token list shows it (never its secret). */
 export const serviceAccountTokenSchema = z.looseObject({
-  id: z.number(),
-  name: z.string(),
+  id: z.number(needed("the provider finds a token in its account's list by its id")),
+  name: z.string(needed("the provider finds a token whose create answer was lost by its name")),
   created: z.string().nullish(),
   /** RFC 3339; absent or null for a token that never expires. */
   expiration: z.string().nullish(),
