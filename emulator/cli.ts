@@ -17,6 +17,9 @@ Runs the local Grafana Cloud API emulator.
   --plugin-busy-ms N         "operation in progress" window after a plugin change (default 0)
   --rate-limit-per-hour N    access-policy requests per token per hour (default 600, 0 = off)
   --max-stacks N             stack quota (default 100)
+  --stack-api-keys MODE      removed (default): the stacks run Grafana 12.1 or later, which
+                             removed API keys (their routes answer 404, keys no longer
+                             authenticate); legacy: the stacks still have API keys
   --strict-contract          answer exactly as the official OpenAPI contract says where it and
                              the observed service disagree (default: as observed)
   -h, --help                 show this help
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
         "rate-limit-per-hour": { type: "string" },
         "max-stacks": { type: "string" },
         "strict-contract": { type: "boolean" },
+        "stack-api-keys": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -76,6 +80,16 @@ async function main(): Promise<void> {
   set("rateLimitPerHour", number("rate-limit-per-hour", values["rate-limit-per-hour"]));
   set("maxStacks", number("max-stacks", values["max-stacks"]));
   if (values["strict-contract"] === true) options.strictContract = true;
+  const keys = values["stack-api-keys"];
+  if (keys !== undefined) {
+    if (keys !== "legacy" && keys !== "removed") {
+      process.stderr.write(
+        `grafana-cloud-emulator: --stack-api-keys must be legacy or removed, got ${keys}\n`,
+      );
+      process.exit(2);
+    }
+    options.stackApiKeys = keys;
+  }
 
   const emulator = await startEmulator(options);
   process.stdout.write(`listening on ${emulator.url}\n`);

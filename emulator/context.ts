@@ -2,6 +2,7 @@ import { Clock } from "./clock";
 import { FaultStore } from "./faults";
 import { RateLimiter } from "./hooks/rateLimit";
 import { RequestLog } from "./hooks/requestLog";
+import { migrateApiKeys } from "./model/serviceAccount";
 import { Frozen, State, Store } from "./store";
 
 export interface OrgInfo {
@@ -26,6 +27,7 @@ export interface ResolvedOptions {
   org: OrgInfo;
   logger: boolean;
   strictContract: boolean;
+  stackApiKeys: "legacy" | "removed";
 }
 
 /** Who a request authenticated as. */
@@ -49,6 +51,11 @@ export class Ctx {
   constructor(readonly opts: ResolvedOptions) {
     this.limiter = new RateLimiter(opts.rateLimitPerHour);
     this.store = new Store(opts.stateFile);
+    // A state file from a time the stacks still had API keys, loaded into stacks without them: the
+    // keys become service accounts, as Grafana migrates them when it removes API keys.
+    if (opts.stackApiKeys === "removed" && this.store.state.stackKeys.length > 0) {
+      this.mutate((state, now) => migrateApiKeys(state, opts.org.id, now));
+    }
   }
 
   now(): number {

@@ -63,6 +63,13 @@ export const OPERATIONS = {
   postInstancePlugin: { errors: WRITE },
   deleteInstancePlugin: { errors: WRITE },
   getPlugin: { errors: [404, 409] },
+  postInstanceServiceAccounts: { errors: WRITE },
+  getInstanceServiceAccountsSearch: { errors: READ_ONE },
+  getInstanceServiceAccount: { errors: READ_ONE },
+  deleteInstanceServiceAccount: { errors: WRITE },
+  getInstanceServiceAccountTokens: { errors: READ_ONE },
+  postInstanceServiceAccountTokens: { errors: WRITE },
+  deleteInstanceServiceAccountToken: { errors: WRITE },
   /** Hosted Grafana API key creation: not in the contract. */
   postInstanceApiKeys: {},
   stackUrl: { grafana: true },

@@ -48,7 +48,18 @@ export interface EmulatorOptions {
    * in emulator/README.md); default false: as observed.
    */
   strictContract?: boolean | undefined;
+  /**
+   * Whether the stacks' Grafana still has API keys. `removed` (the default) is today's service:
+   * Grafana 12.1 removed them, so the key routes answer 404 (the Cloud API's
+   * `POST /instances/{stack}/api/auth/keys` and the stack URL's `/api/auth/keys`), keys no longer
+   * authenticate, and keys found in a `--state` file are migrated to service accounts as Grafana
+   * migrates them. `legacy`: the stacks run a Grafana that still has API keys.
+   */
+  stackApiKeys?: StackApiKeysMode | undefined;
 }
+
+export const STACK_API_KEYS_MODES = ["legacy", "removed"] as const;
+export type StackApiKeysMode = (typeof STACK_API_KEYS_MODES)[number];
 
 export interface RunningEmulator {
   /** `http://HOST:PORT`, no trailing slash; the API is under `${url}/api`. */
@@ -61,6 +72,20 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0)
     throw new Error(`emulator option ${name} must be >= 0, got ${value}`);
+  return value;
+}
+
+function isStackApiKeysMode(value: string): value is StackApiKeysMode {
+  return (STACK_API_KEYS_MODES as readonly string[]).includes(value);
+}
+
+function stackApiKeysMode(value: string | undefined): StackApiKeysMode {
+  if (value === undefined) return "removed";
+  if (!isStackApiKeysMode(value)) {
+    throw new Error(
+      `emulator option stackApiKeys must be "legacy" or "removed", got ${JSON.stringify(value)}`,
+    );
+  }
   return value;
 }
 
@@ -80,6 +105,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     org: options.org ?? { ...DEFAULT_ORG },
     logger: options.logger ?? false,
     strictContract: options.strictContract ?? false,
+    stackApiKeys: stackApiKeysMode(options.stackApiKeys),
   };
 }
 

@@ -19,3 +19,15 @@ export function newGrafanaKey(name: string, orgId: number): string {
   const payload = { k: randomBytes(16).toString("hex"), n: name, id: orgId };
   return Buffer.from(JSON.stringify(payload)).toString("base64");
 }
+
+const ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/**
+ * A Grafana service-account token in its format: `glsa_`, 32 letters and digits, `_` and 8 hex
+ * digits of a checksum.
+ */
+export function newServiceAccountToken(): string {
+  const body = Array.from(randomBytes(32), (b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join("");
+  const checksum = createHash("sha256").update(`glsa_${body}`).digest("hex").slice(0, 8);
+  return `glsa_${body}_${checksum}`;
+}

@@ -12,6 +12,7 @@ import { registerAccessPolicies } from "./routes/accessPolicies";
 import { registerControl } from "./routes/control";
 import { registerPlugins } from "./routes/plugins";
 import { registerRegions } from "./routes/regions";
+import { registerServiceAccounts } from "./routes/serviceAccounts";
 import { registerStackKeys } from "./routes/stackKeys";
 import { registerStacks } from "./routes/stacks";
 import { registerStackUrl } from "./routes/stackUrl";
@@ -61,6 +62,7 @@ export function buildServer(ctx: Ctx): FastifyInstance {
   registerTokens(app, ctx);
   registerStacks(app, ctx);
   registerStackKeys(app, ctx);
+  registerServiceAccounts(app, ctx);
   registerPlugins(app, ctx);
   registerRegions(app);
   registerStackUrl(app, ctx);

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { CatalogEntry, defaultCatalog } from "./model/catalog";
 import type { AccessPolicyRecord } from "./model/accessPolicy";
 import type { PluginRecord } from "./model/plugin";
+import type { ServiceAccountRecord, ServiceAccountTokenRecord } from "./model/serviceAccount";
 import { migrateStack, type StackRecord } from "./model/stack";
 import type { StackKeyRecord } from "./model/stackKey";
 import type { TokenRecord } from "./model/token";
@@ -22,6 +23,9 @@ export interface State {
   stacks: StackRecord[];
   plugins: PluginRecord[];
   stackKeys: StackKeyRecord[];
+  /** Service accounts of the stacks' Grafana, and their tokens. */
+  serviceAccounts: ServiceAccountRecord[];
+  serviceAccountTokens: ServiceAccountTokenRecord[];
   catalog: Record<string, CatalogEntry>;
 }
 
@@ -34,6 +38,8 @@ export function emptyState(): State {
     stacks: [],
     plugins: [],
     stackKeys: [],
+    serviceAccounts: [],
+    serviceAccountTokens: [],
     catalog: defaultCatalog(),
   };
 }
@@ -98,6 +104,8 @@ function loadState(file: string): State {
     stacks: (parsed.stacks ?? empty.stacks).map(migrateStack),
     plugins: parsed.plugins ?? empty.plugins,
     stackKeys: parsed.stackKeys ?? empty.stackKeys,
+    serviceAccounts: parsed.serviceAccounts ?? empty.serviceAccounts,
+    serviceAccountTokens: parsed.serviceAccountTokens ?? empty.serviceAccountTokens,
     catalog: parsed.catalog ?? empty.catalog,
   };
 }

@@ -73,6 +73,11 @@ export function isStackKeyName(v: unknown): v is string {
   return typeof v === "string" && v.length <= 190 && /\S/.test(v);
 }
 
+/** Service account names: at most 255 characters (Grafana's user name column), not blank. */
+export function isServiceAccountName(v: unknown): v is string {
+  return typeof v === "string" && v.length <= 255 && /\S/.test(v);
+}
+
 const OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])";
 const IPV4_RE = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
 

@@ -9,15 +9,22 @@ export {
 export { Token, type TokenArgs } from "./resources/token";
 export { PluginInstallation, type PluginInstallationArgs } from "./resources/pluginInstallation";
 export { StackApiKey, type StackApiKeyArgs } from "./resources/stackApiKey";
+export { StackServiceAccount, type StackServiceAccountArgs } from "./resources/stackServiceAccount";
+export {
+  StackServiceAccountToken,
+  type StackServiceAccountTokenArgs,
+} from "./resources/stackServiceAccountToken";
 export {
   getStack,
   getStackRegions,
   getAccessPolicies,
   getPluginInstallations,
+  getStackServiceAccounts,
   type StackInfo,
   type StackRegion,
   type AccessPolicyInfo,
   type PluginInstallationInfo,
+  type StackServiceAccountInfo,
 } from "./lookups";
 export {
   resolveConfig,

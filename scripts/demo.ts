@@ -79,7 +79,10 @@ async function main(): Promise<number> {
     console.log(`  access policy  ${value("policyId")}`);
     console.log(`  token id       ${value("tokenId")}  (the token itself is a secret: [secret] in state)`);
     console.log(`  plugin         grafana-clock-panel ${value("pluginVersion")}`);
-    console.log(`  stack API key  id ${value("keyId")}`);
+    console.log(
+      `  service account id ${value("serviceAccountId")}, its token expires ${value("ciTokenExpiration")} ` +
+        `(the token itself is a secret)`,
+    );
 
     step("pulumi preview --expect-no-changes (the CLI fails if there is anything to do)");
     const preview = await project.preview({ expectNoChanges: true });

@@ -119,8 +119,13 @@ export interface StackRecord {
   /** A status set through the control API; null: derived from the times above. */
   statusOverride: StackStatus | null;
   serviceIds: ServiceIds;
-  /** Next id for a hosted Grafana API key on this stack (Grafana numbers them per instance). */
+  /**
+   * Next id for a hosted Grafana API key or service-account token on this stack (Grafana numbers
+   * them per instance, in one table).
+   */
   nextKeyId: number;
+  /** Next user id of this stack's Grafana, taken by its service accounts (1 is the admin). */
+  nextUserId: number;
 }
 
 export type Stack = Frozen<StackRecord>;
@@ -128,9 +133,11 @@ export type Stack = Frozen<StackRecord>;
 /** Brings a stack record from an older state file up to date. */
 export function migrateStack(s: StackRecord): StackRecord {
   const ids: Partial<ServiceIds> = s.serviceIds;
+  const older: Partial<Pick<StackRecord, "nextUserId">> = s;
   return {
     ...s,
     statusOverride: s.statusOverride ?? null,
+    nextUserId: older.nextUserId ?? 2,
     serviceIds: { ...s.serviceIds, fleet: ids.fleet ?? Math.max(...Object.values(s.serviceIds)) + 1 },
   };
 }
@@ -138,8 +145,13 @@ export function migrateStack(s: StackRecord): StackRecord {
 /** Numeric ids stay below 2^24, as the service's do. */
 const MAX_ID = 2 ** 24;
 
-/** The Grafana version the emulated stacks run. */
-export const GRAFANA_VERSION = "11.5.0";
+/**
+ * The Grafana version the emulated stacks run: one that still has API keys, or (the default) one
+ * after 12.1, which removed them.
+ */
+export function grafanaVersion(ctx: Ctx): string {
+  return ctx.opts.stackApiKeys === "legacy" ? "11.5.0" : "12.1.0";
+}
 
 /** Fixed creation time of the emulated org. */
 const ORG_CREATED_AT = "2023-01-04T06:43:00.000Z";
@@ -228,7 +240,10 @@ export function stackView(ctx: Ctx, s: Stack): Record<string, unknown> {
     status,
     plan: "gcloud",
     planName: "Grafana Cloud",
-    runningVersion: status === "active" ? `${GRAFANA_VERSION} (commit: emulator, branch: v11.5.x)` : "",
+    runningVersion:
+      status === "active"
+        ? `${grafanaVersion(ctx)} (commit: emulator, branch: v${grafanaVersion(ctx).replace(/\.\d+$/, ".x")})`
+        : "",
     deleteProtection: s.deleteProtection,
     gateway: "istio",
     createdAt: iso(s.createdAt),
@@ -567,6 +582,7 @@ export function createStack(ctx: Ctx, input: StackInput): Stack {
         fleet: newId(taken),
       },
       nextKeyId: 1,
+      nextUserId: 2,
     };
     state.stacks.push(stack);
     return stack;
@@ -588,8 +604,8 @@ export function updateStack(ctx: Ctx, stack: Stack, changes: StackChanges): Stac
 }
 
 /**
- * Starts the deletion (refused while delete protection is on). The stack's plugins and API keys
- * live inside its Grafana and go with it at once.
+ * Starts the deletion (refused while delete protection is on). The stack's plugins, API keys and
+ * service accounts live inside its Grafana and go with it at once.
  */
 export function deleteStack(ctx: Ctx, stack: Stack): Stack {
   if (stack.deleteProtection) {
@@ -604,6 +620,8 @@ export function deleteStack(ctx: Ctx, stack: Stack): Stack {
     target.updatedAt = now;
     state.plugins = state.plugins.filter((p) => p.stackId !== stack.id);
     state.stackKeys = state.stackKeys.filter((k) => k.stackId !== stack.id);
+    state.serviceAccounts = state.serviceAccounts.filter((a) => a.stackId !== stack.id);
+    state.serviceAccountTokens = state.serviceAccountTokens.filter((t) => t.stackId !== stack.id);
     return target;
   });
   ctx.pluginBusyUntil.delete(stack.id);
@@ -751,5 +769,13 @@ export function takeKeyId(stacks: StackRecord[], stack: Stack): number {
   const target = mutableStack(stacks, stack);
   const id = target.nextKeyId;
   target.nextKeyId += 1;
+  return id;
+}
+
+/** The next user id of the stack's Grafana (a new service account's); part of its creation's change. */
+export function takeUserId(stacks: StackRecord[], stack: Stack): number {
+  const target = mutableStack(stacks, stack);
+  const id = target.nextUserId;
+  target.nextUserId += 1;
   return id;
 }

@@ -1,6 +1,6 @@
 import { iso } from "../clock";
 import type { Ctx } from "../context";
-import { conflict, invalid, raw } from "../errors";
+import { ApiError, conflict, invalid, raw } from "../errors";
 import { hashSecret, newGrafanaKey } from "../secrets";
 import type { Frozen } from "../store";
 import { MAX_SECONDS_TO_LIVE, isObject, isStackKeyName } from "../validation";
@@ -9,8 +9,13 @@ import { Stack, requireActive, takeKeyId } from "./stack";
 /**
  * Hosted Grafana API keys of a stack. Only creation goes through the Cloud API
  * (`POST /instances/{stack}/api/auth/keys`); listing and deleting happen on the stack's own URL,
- * with an Admin key of that stack. Grafana keeps expired keys (listed with `includeExpired=true`),
- * so their names stay taken until deleted.
+ * with an Admin credential of that stack. Grafana keeps expired keys (listed with
+ * `includeExpired=true`), so their names stay taken until deleted; keys and service-account tokens
+ * share one table in Grafana, so a token's name is taken for keys too.
+ *
+ * Grafana 12.1 removed API keys. With `stackApiKeys: "removed"` (the default, today's service)
+ * these routes answer 404, as current Grafana answers any route it does not have, and keys no
+ * longer authenticate.
  */
 
 export type GrafanaRole = "Viewer" | "Editor" | "Admin";
@@ -68,14 +73,33 @@ export function parseKeyCreate(body: unknown): KeyInput {
 }
 
 /** Creates the key and answers `{id, name, key}`, the only time the secret is shown. */
+/** Whether the stacks' Grafana still has API keys (`stackApiKeys: "legacy"`). */
+export function apiKeysServed(ctx: Ctx): boolean {
+  return ctx.opts.stackApiKeys === "legacy";
+}
+
+/** The 404 current Grafana answers for a route it does not have, the API key routes included. */
+export const removedRoute = (): ApiError => raw(404, "NotFound", "Not found");
+
+/**
+ * Key creation is proxied to the stack's Grafana: the stack must be running (503 Loading
+ * otherwise) and still have API keys (404 otherwise, before the body is even read).
+ */
+export function requireKeyRoute(ctx: Ctx, stack: Stack): void {
+  requireActive(ctx, stack);
+  if (!apiKeysServed(ctx)) throw removedRoute();
+}
+
 export function createKey(
   ctx: Ctx,
   stack: Stack,
   input: KeyInput,
 ): { id: number; name: string; key: string } {
-  // The call is proxied to the stack's Grafana, which must be up.
-  requireActive(ctx, stack);
-  if (ctx.state.stackKeys.some((k) => k.stackId === stack.id && k.name === input.name)) {
+  requireKeyRoute(ctx, stack);
+  const taken =
+    ctx.state.stackKeys.some((k) => k.stackId === stack.id && k.name === input.name) ||
+    ctx.state.serviceAccountTokens.some((t) => t.stackId === stack.id && t.name === input.name);
+  if (taken) {
     throw conflict(`An API key named ${JSON.stringify(input.name)} already exists on stack ${stack.slug}`);
   }
   const key = newGrafanaKey(input.name, ctx.opts.org.id);
@@ -93,16 +117,6 @@ export function createKey(
     return k;
   });
   return { id: record.id, name: record.name, key };
-}
-
-/** The stack URL's key endpoints take an unexpired Admin key of that very stack. */
-export function requireAdminKey(ctx: Ctx, stack: Stack, bearer: string): void {
-  const hash = hashSecret(bearer);
-  const key = ctx.state.stackKeys.find((k) => k.stackId === stack.id && k.secretHash === hash);
-  if (key === undefined || (key.expiresAt !== null && key.expiresAt <= ctx.now())) {
-    throw raw(401, "Unauthorized", "Invalid API key");
-  }
-  if (key.role !== "Admin") throw raw(401, "Unauthorized", "API key is not an Admin key");
 }
 
 export function listKeys(ctx: Ctx, stack: Stack, includeExpired: boolean): StackKey[] {

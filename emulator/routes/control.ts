@@ -102,6 +102,7 @@ export function registerControl(app: FastifyInstance, ctx: Ctx): void {
   });
   app.delete<StatusBody>("/_emulator/stacks/:slug/status", async (req) => setStatus(req.params.slug, null));
 
+  // Every object, secrets left out (they are stored only as hashes anyway).
   app.get("/_emulator/state", async () => {
     const s = ctx.state;
     const slugOf = (id: number) => s.stacks.find((x) => x.id === id)?.slug ?? null;
@@ -127,6 +128,27 @@ export function registerControl(app: FastifyInstance, ctx: Ctx): void {
         role: k.role,
         expiration: isoOrNull(k.expiresAt),
         createdAt: iso(k.createdAt),
+      })),
+      serviceAccounts: s.serviceAccounts.map((a) => ({
+        id: a.id,
+        stackId: a.stackId,
+        stackSlug: slugOf(a.stackId),
+        name: a.name,
+        login: a.login,
+        role: a.role,
+        isDisabled: a.isDisabled,
+        createdAt: iso(a.createdAt),
+      })),
+      serviceAccountTokens: s.serviceAccountTokens.map((t) => ({
+        id: t.id,
+        stackId: t.stackId,
+        stackSlug: slugOf(t.stackId),
+        serviceAccountId: t.serviceAccountId,
+        name: t.name,
+        created: iso(t.createdAt),
+        expiration: isoOrNull(t.expiresAt),
+        hasExpired: t.expiresAt !== null && t.expiresAt <= ctx.now(),
+        lastUsedAt: isoOrNull(t.lastUsedAt),
       })),
       catalog: s.catalog,
     };

@@ -4,7 +4,14 @@
  * against the local emulator.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "pulumi-grafana-cloud";
+import {
+  AccessPolicy,
+  PluginInstallation,
+  Stack,
+  StackServiceAccount,
+  StackServiceAccountToken,
+  Token,
+} from "pulumi-grafana-cloud";
 
 export interface QuickstartOptions {
   /** Stack slug: 1-29 lowercase letters and digits. */
@@ -61,11 +68,19 @@ export function quickstart(options: QuickstartOptions = {}) {
     version: "latest",
   });
 
-  // An API key for the stack's own Grafana (e.g. for a dashboard pipeline). Secret, like the token.
-  const ciKey = new StackApiKey("ci-key", {
+  // A service account of the stack's own Grafana for a CI job (e.g. a dashboard pipeline), and a
+  // token for it, good for 30 days. Grafana removed API keys in 12.1; service accounts replace
+  // them. The API cannot change an account or a token: every change replaces it (the plan says so).
+  const ci = new StackServiceAccount("ci", {
     stackSlug: stack.slug,
     name: "ci",
     role: "Editor",
+  });
+  const ciToken = new StackServiceAccountToken("ci-token", {
+    stackSlug: stack.slug,
+    serviceAccountId: ci.serviceAccountId,
+    name: "ci-token",
+    secondsToLive: 30 * 86_400,
   });
 
   return {
@@ -75,6 +90,9 @@ export function quickstart(options: QuickstartOptions = {}) {
     tokenId: readersToken.tokenId,
     token: pulumi.secret(readersToken.token),
     pluginVersion: clock.installedVersion,
-    keyId: ciKey.keyId,
+    serviceAccountId: ci.serviceAccountId,
+    ciTokenExpiration: ciToken.expiration,
+    // The service account token's value (glsa_...): a secret too.
+    ciToken: pulumi.secret(ciToken.key),
   };
 }

@@ -3,6 +3,11 @@
  * (`POST /api/instances/{slug}/api/auth/keys`); listing and deleting happen on the stack's own
  * Grafana HTTP API at the stack URL, authenticated with an Admin API key of that stack. No
  * official contract covers these routes.
+ *
+ * Grafana 12.1 removed API keys: on a stack that runs it, these routes answer 404 (current
+ * Grafana's answer for a route it does not have; a proxy in front may say 405 or 410), and
+ * Grafana migrated each existing key to a service account named `sa-autogen-<key name>` holding
+ * one token with the key's id, name, expiry and secret.
  */
 import { z } from "zod";
 import type { ApiClient } from "../client/http";
@@ -11,6 +16,21 @@ import { DEFAULT_RETRY, WRITE_SAFE, type RetryPolicy } from "../client/retry";
 import { needed } from "../client/schema";
 
 export const STACK_KEY_ROLES = ["Viewer", "Editor", "Admin"] as const;
+
+/** The statuses of a route the stack's Grafana does not have (any more). */
+const REMOVED_ROUTE_STATUSES: readonly number[] = [404, 405, 410];
+
+/**
+ * Whether a key route answered as a route that is not there: on a stack known to exist, that
+ * means its Grafana has no API keys (12.1 and later).
+ */
+export function isRemovedRouteError(e: unknown): boolean {
+  const status = e instanceof Error ? (e as { status?: unknown }).status : undefined;
+  return typeof status === "number" && REMOVED_ROUTE_STATUSES.includes(status);
+}
+
+/** The service account Grafana made for an API key it migrated: `sa-autogen-<key name>`. */
+export const MIGRATED_KEY_ACCOUNT_PREFIX = "sa-autogen-";
 export type StackKeyRole = (typeof STACK_KEY_ROLES)[number];
 
 /** What create answers: the only time the secret `key` is shown. */

@@ -8,13 +8,23 @@
  * by stack slug. A temporary key is held in memory only: never in state, logs or error messages.
  * It is used for 45 s at most, deleted 50 s after creation if the process still runs, and expires
  * by itself at 60 s otherwise, so none outlives its 60-second life.
+ *
+ * A stack whose Grafana has no API keys any more (12.1 and later) answers the key routes with 404:
+ * the session then reports NO_API_KEYS (and the client remembers it for that stack), so callers go
+ * through the stack's service accounts instead, where Grafana moved the keys.
  */
 import { randomBytes } from "node:crypto";
 import { clock } from "../clock";
 import { withContext } from "../client/context";
 import { isNotFoundError } from "../client/errors";
 import type { ApiClient } from "../client/http";
-import { createStackApiKey, deleteStackApiKey, listStackApiKeys, type StackKey } from "./stackKeys";
+import {
+  createStackApiKey,
+  deleteStackApiKey,
+  isRemovedRouteError,
+  listStackApiKeys,
+  type StackKey,
+} from "./stackKeys";
 import { getStack, isGoneStatus, type StackResponse } from "./stacks";
 
 /** Names of the temporary keys start with this, so they are recognisable in the Grafana UI. */
@@ -28,6 +38,10 @@ const RETIRE_MS = 50_000;
 /** What a read or delete gets when the stack itself no longer exists. */
 export const STACK_GONE = Symbol("stack gone");
 export type StackGone = typeof STACK_GONE;
+
+/** What a key operation gets when the stack exists but its Grafana has no API keys (12.1+). */
+export const NO_API_KEYS = Symbol("no API keys");
+export type NoApiKeys = typeof NO_API_KEYS;
 
 export interface AdminSession {
   readonly stackSlug: string;
@@ -44,11 +58,15 @@ interface Entry extends AdminSession {
   retire: NodeJS.Timeout;
 }
 
-/** One client's sessions, the sessions being opened, and the key lists being fetched, by slug. */
+/**
+ * One client's sessions, the sessions being opened, the key lists being fetched, by slug, and the
+ * stacks found to have no API keys.
+ */
 interface Cache {
   sessions: Map<string, Entry>;
-  opening: Map<string, Promise<Entry | StackGone>>;
-  listing: Map<string, Promise<StackKey[] | StackGone>>;
+  opening: Map<string, Promise<Entry | StackGone | NoApiKeys>>;
+  listing: Map<string, Promise<StackKey[] | StackGone | NoApiKeys>>;
+  withoutApiKeys: Set<string>;
 }
 
 const caches = new WeakMap<ApiClient, Cache>();
@@ -56,10 +74,20 @@ const caches = new WeakMap<ApiClient, Cache>();
 function cacheOf(client: ApiClient): Cache {
   let cache = caches.get(client);
   if (!cache) {
-    cache = { sessions: new Map(), opening: new Map(), listing: new Map() };
+    cache = { sessions: new Map(), opening: new Map(), listing: new Map(), withoutApiKeys: new Set() };
     caches.set(client, cache);
   }
   return cache;
+}
+
+/** Whether this client found the stack's Grafana without API keys (a Grafana does not get them back). */
+export function knownWithoutApiKeys(client: ApiClient, stackSlug: string): boolean {
+  return cacheOf(client).withoutApiKeys.has(stackSlug);
+}
+
+/** Records that the stack's Grafana has no API keys, so later key operations skip the key routes. */
+export function markWithoutApiKeys(client: ApiClient, stackSlug: string): void {
+  cacheOf(client).withoutApiKeys.add(stackSlug);
 }
 
 const isUnauthorized = (e: unknown): boolean => e instanceof Error && e.name === "UnauthorizedError";
@@ -78,7 +106,8 @@ export async function findLiveStack(
   }
 }
 
-async function open(client: ApiClient, stackSlug: string): Promise<Entry | StackGone> {
+async function open(client: ApiClient, stackSlug: string): Promise<Entry | StackGone | NoApiKeys> {
+  if (knownWithoutApiKeys(client, stackSlug)) return NO_API_KEYS;
   const startedAt = clock.now();
   const stack = await findLiveStack(client, stackSlug);
   if (stack === STACK_GONE) return STACK_GONE;
@@ -93,7 +122,11 @@ async function open(client: ApiClient, stackSlug: string): Promise<Entry | Stack
       { retrySafe: true },
     );
   } catch (e) {
-    if (isNotFoundError(e)) return STACK_GONE;
+    // The stack was there a moment ago: a missing key route means its Grafana has no API keys.
+    if (isRemovedRouteError(e)) {
+      markWithoutApiKeys(client, stackSlug);
+      return NO_API_KEYS;
+    }
     throw withContext(
       e,
       `making a temporary Admin API key for stack "${stackSlug}" (needed to read and delete its API keys ` +
@@ -132,8 +165,8 @@ async function retire(entry: Entry): Promise<void> {
   }
 }
 
-/** A valid session for the stack (shared with concurrent callers), or STACK_GONE. */
-async function session(client: ApiClient, stackSlug: string): Promise<Entry | StackGone> {
+/** A valid session for the stack (shared with concurrent callers), STACK_GONE or NO_API_KEYS. */
+async function session(client: ApiClient, stackSlug: string): Promise<Entry | StackGone | NoApiKeys> {
   const { sessions, opening } = cacheOf(client);
   const cached = sessions.get(stackSlug);
   if (cached && clock.now() < cached.usableUntil) return cached;
@@ -154,22 +187,25 @@ export async function withStackAdmin<T>(
   client: ApiClient,
   stackSlug: string,
   fn: (s: AdminSession) => Promise<T>,
-): Promise<T | StackGone> {
+): Promise<T | StackGone | NoApiKeys> {
   const first = await session(client, stackSlug);
-  if (first === STACK_GONE) return STACK_GONE;
+  if (first === STACK_GONE || first === NO_API_KEYS) return first;
   try {
     return await fn(first);
   } catch (e) {
     if (!isUnauthorized(e)) throw e;
     forget(first);
     const second = await session(client, stackSlug);
-    if (second === STACK_GONE) return STACK_GONE;
+    if (second === STACK_GONE || second === NO_API_KEYS) return second;
     return fn(second);
   }
 }
 
-/** The stack's keys as of now, expired ones included, or STACK_GONE. */
-export function fetchStackKeys(client: ApiClient, stackSlug: string): Promise<StackKey[] | StackGone> {
+/** The stack's keys as of now, expired ones included, or STACK_GONE, or NO_API_KEYS. */
+export function fetchStackKeys(
+  client: ApiClient,
+  stackSlug: string,
+): Promise<StackKey[] | StackGone | NoApiKeys> {
   return withStackAdmin(client, stackSlug, (s) => listStackApiKeys(client, s.stackUrl, s.key));
 }
 
@@ -178,7 +214,10 @@ export function fetchStackKeys(client: ApiClient, stackSlug: string): Promise<St
  * stack (a refresh reads its resources in parallel) share one request, so the answer may predate a
  * key made meanwhile: a caller that needs a key it just made uses `fetchStackKeys`.
  */
-export function listStackKeys(client: ApiClient, stackSlug: string): Promise<StackKey[] | StackGone> {
+export function listStackKeys(
+  client: ApiClient,
+  stackSlug: string,
+): Promise<StackKey[] | StackGone | NoApiKeys> {
   const { listing } = cacheOf(client);
   const inflight = listing.get(stackSlug);
   if (inflight) return inflight;
@@ -187,27 +226,37 @@ export function listStackKeys(client: ApiClient, stackSlug: string): Promise<Sta
   return p;
 }
 
-async function listOnce(client: ApiClient, stackSlug: string): Promise<StackKey[] | StackGone> {
+async function listOnce(client: ApiClient, stackSlug: string): Promise<StackKey[] | StackGone | NoApiKeys> {
   try {
     return await fetchStackKeys(client, stackSlug);
   } catch (e) {
-    // A 404 at the stack URL: the stack went away after its URL was cached, or the stack does not
-    // serve this API. Only the first may drop the keys from state, so ask the Cloud API which.
-    if (!isNotFoundError(e)) throw e;
+    // A missing route at the stack URL: the stack went away after its URL was cached, or its
+    // Grafana has no API keys any more. Only the first may drop the keys from state, so ask the
+    // Cloud API which.
+    if (!isRemovedRouteError(e)) throw e;
     const cached = cacheOf(client).sessions.get(stackSlug);
     if (cached) forget(cached);
     if ((await findLiveStack(client, stackSlug)) === STACK_GONE) return STACK_GONE;
-    throw e;
+    markWithoutApiKeys(client, stackSlug);
+    return NO_API_KEYS;
   }
 }
 
-/** Deletes a key through the stack URL; false when it (or the stack) was already gone. */
-export async function deleteStackKey(client: ApiClient, stackSlug: string, keyId: number): Promise<boolean> {
+/**
+ * Deletes a key through the stack URL; false when it (or the stack) was already gone, NO_API_KEYS
+ * when the stack's Grafana has no API keys (the key, if Grafana migrated it, is a service-account
+ * token now).
+ */
+export async function deleteStackKey(
+  client: ApiClient,
+  stackSlug: string,
+  keyId: number,
+): Promise<boolean | NoApiKeys> {
   try {
     const r = await withStackAdmin(client, stackSlug, (s) =>
       deleteStackApiKey(client, s.stackUrl, s.key, keyId),
     );
-    return r !== STACK_GONE;
+    return r === NO_API_KEYS ? NO_API_KEYS : r !== STACK_GONE;
   } catch (e) {
     if (isNotFoundError(e)) return false;
     throw e;

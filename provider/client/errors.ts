@@ -367,8 +367,13 @@ export function isDeleteProtectedError(e: unknown): boolean {
   return a?.status === 409 && DELETE_PROTECTED.test(a.message);
 }
 
+/** Grafana's 400 for a taken name: an `…AlreadyExists` code, or "already exists" in its message. */
+function takenIn400(a: { code?: string | undefined; message: string }): boolean {
+  return /AlreadyExists$/i.test(a.code ?? "") || /already exists/i.test(a.message);
+}
+
 /**
- * A bad argument: any 400 or 422; a 409 with code `InvalidArgument` (the legacy routes); or a 409
+ * A bad argument: any 400 or 422 but Grafana's 400 for a taken name; a 409 with code `InvalidArgument` (the legacy routes); or a 409
  * whose message reads like one ("invalid", "is required", "must be", "cannot be changed", "not
  * allowed", "too long", "not found", …) and not like a taken name (the contract's 409 `Conflict`
  * form). A 409 saying "operation in progress" or "deleted recently" never is one, whatever its code.
@@ -376,7 +381,9 @@ export function isDeleteProtectedError(e: unknown): boolean {
 export function isInvalidArgumentError(e: unknown): boolean {
   const a = answerOf(e);
   if (!a) return false;
-  if (a.status === 400 || a.status === 422) return true;
+  // Grafana itself (behind the instance proxy) answers a taken name with 400 and
+  // `…ErrAlreadyExists`: that is a taken name, not a bad argument.
+  if (a.status === 400 || a.status === 422) return !takenIn400(a);
   if (a.status !== 409) return false;
   // A busy stack or a held slug goes away by itself, whatever code it came with: waiting is right.
   if (OPERATION_IN_PROGRESS.test(a.message) || DELETED_RECENTLY.test(a.message)) return false;
@@ -385,13 +392,14 @@ export function isInvalidArgumentError(e: unknown): boolean {
 }
 
 /**
- * A taken name or slug: a 409 whose code is not `InvalidArgument` and whose message says so
+ * A taken name or slug: Grafana's 400 for a taken name (behind the instance proxy), or a 409 whose code is not `InvalidArgument` and whose message says so
  * ("already exists", "already installed", "already taken", "is taken", "not available",
  * "duplicate"), and is none of: operation in progress, deleted recently, delete protection, an
  * invalid argument. A 409 without such words is not taken for one.
  */
 export function isAlreadyExistsError(e: unknown): boolean {
   const a = answerOf(e);
+  if (a && a.status === 400) return takenIn400(a);
   if (a?.status !== 409 || a.code === "InvalidArgument") return false;
   if (OPERATION_IN_PROGRESS.test(a.message) || DELETED_RECENTLY.test(a.message)) return false;
   if (DELETE_PROTECTED.test(a.message)) return false;

@@ -18,9 +18,19 @@ import { accessPolicy } from "./accessPolicy";
 import { pluginInstallation } from "./pluginInstallation";
 import { stack } from "./stack";
 import { stackApiKey } from "./stackApiKey";
+import { stackServiceAccount } from "./stackServiceAccount";
+import { stackServiceAccountToken } from "./stackServiceAccountToken";
 import { token } from "./token";
 
-export const definitions = [stack, accessPolicy, token, pluginInstallation, stackApiKey] as const;
+export const definitions = [
+  stack,
+  accessPolicy,
+  token,
+  pluginInstallation,
+  stackApiKey,
+  stackServiceAccount,
+  stackServiceAccountToken,
+] as const;
 
 export type ResourceKind = (typeof definitions)[number]["kind"];
 

@@ -87,6 +87,16 @@ const cases: [string, number, string | undefined, string, Kind][] = [
   ["contract: taken name", 409, "Conflict", "That url is not available", "exists"],
   ["contract: a 409 that says neither", 409, "Conflict", "Something went wrong", "none"],
   ["contract: a 409 without a message", 409, "Conflict", "", "none"],
+  // Grafana behind the instance proxy: a taken service-account name is a 400.
+  [
+    "grafana: service account name taken",
+    400,
+    "serviceaccounts.ErrAlreadyExists",
+    "service account already exists",
+    "exists",
+  ],
+  ["grafana: taken, said only in the code", 400, "serviceaccounts.ErrAlreadyExists", "", "exists"],
+  ["grafana: bad role", 400, undefined, "invalid role specified", "invalid"],
   ["not a 409", 404, "NotFound", "already exists", "none"],
 ];
 

@@ -19,6 +19,15 @@ import {
   uninstallPlugin,
   updatePluginVersion,
 } from "../../provider/api/plugins";
+import {
+  createServiceAccount,
+  createServiceAccountToken,
+  deleteServiceAccount,
+  deleteServiceAccountToken,
+  getServiceAccount,
+  listServiceAccountTokens,
+  searchServiceAccounts,
+} from "../../provider/api/serviceAccounts";
 import { createStackApiKey } from "../../provider/api/stackKeys";
 import {
   createStack,
@@ -371,5 +380,77 @@ describe("stack API keys (no contract covers them)", () => {
   test("a created key needs no name in the answer", async () => {
     answers = { "POST /api/instances/minimal/api/auth/keys": { id: 5, key: "eyJrIjoiZXhhbXBsZSJ9" } };
     expect((await createStackApiKey(c, "minimal", { name: "k", role: "Viewer" })).id).toBe(5);
+  });
+});
+
+describe("stack service accounts (every answer field optional in the contract)", () => {
+  const SA = "/api/instances/minimal/api/serviceaccounts";
+
+  test("create and get accept an account with only its id; without the id, create fails naming it", async () => {
+    answers = { [`POST ${SA}`]: { id: 7 }, [`GET ${SA}/7`]: { id: 7 } };
+    expect(
+      await createServiceAccount(c, "minimal", { name: "bot", role: "Viewer", isDisabled: false }),
+    ).toEqual({
+      id: 7,
+    });
+    expect((await getServiceAccount(c, "minimal", 7)).id).toBe(7);
+
+    answers = { [`POST ${SA}`]: { name: "bot", role: "Viewer" } };
+    const err = await rejection(
+      createServiceAccount(c, "minimal", { name: "bot", role: "Viewer", isDisabled: false }),
+    );
+    expect(err.field).toBe("id");
+    expect(err.message).toContain(
+      'field "id" is missing; the provider addresses the service account by its id',
+    );
+    expect(isOutcomeUnknown(err)).toBe(true);
+  });
+
+  test("search: items with only id and name; a server that repeats its page ends the paging", async () => {
+    answers = {
+      [`GET ${SA}/search`]: {
+        totalCount: 5,
+        page: 1,
+        perPage: 1000,
+        serviceAccounts: [
+          { id: 2, name: "a" },
+          { id: 3, name: "b" },
+        ],
+      },
+    };
+    expect(await searchServiceAccounts(c, "minimal")).toEqual([
+      { id: 2, name: "a" },
+      { id: 3, name: "b" },
+    ]);
+    answers = {
+      [`GET ${SA}/search`]: { totalCount: 1, page: 1, perPage: 1000, serviceAccounts: [{ id: 2 }] },
+    };
+    expect((await rejection(searchServiceAccounts(c, "minimal"))).field).toBe("serviceAccounts[0].name");
+  });
+
+  test("tokens: a bare array of id and name; deletes answer 200 with no body", async () => {
+    answers = {
+      [`GET ${SA}/7/tokens`]: [{ id: 1, name: "t" }],
+      [`DELETE ${SA}/7`]: undefined,
+      [`DELETE ${SA}/7/tokens/1`]: undefined,
+    };
+    expect(await listServiceAccountTokens(c, "minimal", 7)).toEqual([{ id: 1, name: "t" }]);
+    await expect(deleteServiceAccountToken(c, "minimal", 7, 1)).resolves.toBeUndefined();
+    await expect(deleteServiceAccount(c, "minimal", 7)).resolves.toBeUndefined();
+  });
+
+  test("a created token without its secret, or its id, fails naming the field and leaks no secret", async () => {
+    answers = { [`POST ${SA}/7/tokens`]: { id: 1, name: "t" } };
+    const noKey = await rejection(createServiceAccountToken(c, "minimal", 7, { name: "t" }));
+    expect(noKey.field).toBe("key");
+    expect(noKey.message).toContain('field "key" is missing; it is the token\'s secret');
+    expect(isOutcomeUnknown(noKey)).toBe(true);
+
+    answers = { [`POST ${SA}/7/tokens`]: { name: "t", key: "glsa_secret-of-the-created-token_00000000" } };
+    const noId = await rejection(createServiceAccountToken(c, "minimal", 7, { name: "t" }));
+    expect(noId.field).toBe("id");
+    expect(JSON.stringify(noId)).not.toContain("glsa_secret-of-the-created-token");
+    expect(noId.message).not.toContain("glsa_secret-of-the-created-token");
+    expect(isOutcomeUnknown(noId)).toBe(true);
   });
 });

@@ -48,6 +48,9 @@ const unknownWithout404 = {
   contract: { status: 409, code: "Conflict" },
 };
 
+/** The service-account routes of the fixture's stack. */
+const SA = "/api/instances/base/api/serviceaccounts";
+
 const POLICY = { name: "readers", scopes: ["metrics:read"], realms: [{ type: "org", identifier: "1" }] };
 
 const CASES: Case[] = [
@@ -361,9 +364,111 @@ const CASES: Case[] = [
   },
   {
     op: "postInstanceApiKeys",
-    title: "invalid role",
+    title: "API keys removed (Grafana 12.1): 404 whatever the body",
     call: (f) => f.api.post("/api/instances/base/api/auth/keys", { name: "k", role: "Owner" }),
+    ...same(404, "NotFound"),
+  },
+  // Stack service accounts
+  {
+    op: "postInstanceServiceAccounts",
+    title: "invalid role",
+    call: (f) => f.api.post(`${SA}`, { name: "x", role: "Owner" }),
     ...invalidLegacy,
+  },
+  {
+    op: "postInstanceServiceAccounts",
+    title: "taken name",
+    call: async (f) => {
+      await f.api.post(`${SA}`, { name: "x", role: "Viewer" });
+      return f.api.post(`${SA}`, { name: "x", role: "Admin" });
+    },
+    ...same(409, "Conflict"),
+  },
+  {
+    op: "postInstanceServiceAccounts",
+    title: "missing scope",
+    call: (f) => f.narrow.post(`${SA}`, { name: "x", role: "Viewer" }),
+    ...same(403, "Forbidden"),
+  },
+  {
+    op: "postInstanceServiceAccounts",
+    title: "unknown stack",
+    call: (f) => f.api.post("/api/instances/nosuch/api/serviceaccounts", { name: "x", role: "Viewer" }),
+    ...same(404, "NotFound"),
+  },
+  {
+    op: "postInstanceServiceAccounts",
+    title: "a stack still starting",
+    call: async (f) => {
+      await f.control.setStackStatus("base", "starting");
+      return f.api.post(`${SA}`, { name: "x", role: "Viewer" });
+    },
+    observed: { status: 503, code: "Loading" },
+    contract: { status: 503, code: "ServiceUnavailable" },
+  },
+  {
+    op: "getInstanceServiceAccountsSearch",
+    title: "perpage that is not a number",
+    call: (f) => f.api.get(`${SA}/search?perpage=all`),
+    ...invalidLegacy,
+  },
+  {
+    op: "getInstanceServiceAccountsSearch",
+    title: "missing scope, on a read",
+    call: (f) => f.narrow.get(`${SA}/search`),
+    ...same(403, "Forbidden"),
+  },
+  {
+    op: "getInstanceServiceAccount",
+    title: "unknown account",
+    call: (f) => f.api.get(`${SA}/999`),
+    ...same(404, "NotFound"),
+  },
+  {
+    op: "getInstanceServiceAccount",
+    title: "id that is not a number",
+    call: (f) => f.api.get(`${SA}/bot`),
+    ...invalidLegacy,
+  },
+  {
+    op: "deleteInstanceServiceAccount",
+    title: "unknown account",
+    call: (f) => f.api.delete(`${SA}/999`),
+    ...same(404, "NotFound"),
+  },
+  {
+    op: "getInstanceServiceAccountTokens",
+    title: "unknown account",
+    call: (f) => f.api.get(`${SA}/999/tokens`),
+    ...same(404, "NotFound"),
+  },
+  {
+    op: "postInstanceServiceAccountTokens",
+    title: "taken name",
+    call: async (f) => {
+      const sa = (await f.api.post(`${SA}`, { name: "x", role: "Viewer" })).body;
+      await f.api.post(`${SA}/${sa.id}/tokens`, { name: "t" });
+      return f.api.post(`${SA}/${sa.id}/tokens`, { name: "t" });
+    },
+    ...same(409, "Conflict"),
+  },
+  {
+    op: "postInstanceServiceAccountTokens",
+    title: "negative secondsToLive",
+    call: async (f) => {
+      const sa = (await f.api.post(`${SA}`, { name: "x", role: "Viewer" })).body;
+      return f.api.post(`${SA}/${sa.id}/tokens`, { name: "t", secondsToLive: -5 });
+    },
+    ...invalidLegacy,
+  },
+  {
+    op: "deleteInstanceServiceAccountToken",
+    title: "unknown token",
+    call: async (f) => {
+      const sa = (await f.api.post(`${SA}`, { name: "x", role: "Viewer" })).body;
+      return f.api.delete(`${SA}/${sa.id}/tokens/7`);
+    },
+    ...same(404, "NotFound"),
   },
 ];
 
@@ -445,6 +550,9 @@ describe.each([
   beforeEach(async () => {
     await controlOf(emu.url).reset();
     await api.post("/api/instances", { name: "base", slug: "base", deleteProtection: false });
+    // Account 2 with token 1, for the deletes to leave in place.
+    await api.post("/api/instances/base/api/serviceaccounts", { name: "bot", role: "Viewer" });
+    await api.post("/api/instances/base/api/serviceaccounts/2/tokens", { name: "t" });
   });
 
   it.each([
@@ -455,6 +563,10 @@ describe.each([
     ["POST", "/api/instances/base/plugins/grafana-clock-panel", { version: "latest" }],
     ["DELETE", "/api/instances/base/plugins/grafana-clock-panel", undefined],
     ["POST", "/api/instances/base/api/auth/keys", { name: "k", role: "Admin" }],
+    ["POST", "/api/instances/base/api/serviceaccounts", { name: "x", role: "Viewer" }],
+    ["DELETE", "/api/instances/base/api/serviceaccounts/2", undefined],
+    ["POST", "/api/instances/base/api/serviceaccounts/2/tokens", { name: "t" }],
+    ["DELETE", "/api/instances/base/api/serviceaccounts/2/tokens/1", undefined],
     ["POST", "/api/v1/accesspolicies?region=us", POLICY],
     ["POST", "/api/v1/accesspolicies/some-id?region=us", { displayName: "x" }],
     ["DELETE", "/api/v1/accesspolicies/some-id?region=us", undefined],

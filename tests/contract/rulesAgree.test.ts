@@ -15,12 +15,18 @@ import { parsePolicyCreate } from "../../emulator/model/accessPolicy";
 import { parseInstall } from "../../emulator/model/plugin";
 import { requireRegionParam } from "../../emulator/model/region";
 import { parseStackCreate } from "../../emulator/model/stack";
+import {
+  parseServiceAccountCreate,
+  parseServiceAccountTokenCreate,
+} from "../../emulator/model/serviceAccount";
 import { parseKeyCreate } from "../../emulator/model/stackKey";
 import { parseTokenCreate } from "../../emulator/model/token";
 import { accessPolicyInputs } from "../../provider/resources/accessPolicy";
 import { pluginInstallationInputs } from "../../provider/resources/pluginInstallation";
 import { stackInputs } from "../../provider/resources/stack";
 import { stackApiKeyInputs } from "../../provider/resources/stackApiKey";
+import { stackServiceAccountInputs } from "../../provider/resources/stackServiceAccount";
+import { stackServiceAccountTokenInputs } from "../../provider/resources/stackServiceAccountToken";
 import { tokenInputs } from "../../provider/resources/token";
 
 /** Whether the emulator's validation lets the value through. */
@@ -63,6 +69,24 @@ const keyWith = (patch: Record<string, unknown>) => ({
   provider: stackApiKeyInputs.safeParse({ stackSlug: "mystack", name: "ci", role: "Admin", ...patch })
     .success,
   emulator: emulatorAccepts(() => parseKeyCreate({ name: "ci", role: "Admin", ...patch })),
+});
+const accountWith = (patch: Record<string, unknown>) => ({
+  provider: stackServiceAccountInputs.safeParse({
+    stackSlug: "mystack",
+    name: "bot",
+    role: "Viewer",
+    ...patch,
+  }).success,
+  emulator: emulatorAccepts(() => parseServiceAccountCreate({ name: "bot", role: "Viewer", ...patch })),
+});
+const accountTokenWith = (patch: Record<string, unknown>) => ({
+  provider: stackServiceAccountTokenInputs.safeParse({
+    stackSlug: "mystack",
+    serviceAccountId: 2,
+    name: "t",
+    ...patch,
+  }).success,
+  emulator: emulatorAccepts(() => parseServiceAccountTokenCreate({ name: "t", ...patch }, Date.now())),
 });
 const tokenWith = (patch: Record<string, unknown>) => ({
   provider: tokenInputs.safeParse({ region: "us", accessPolicyId: "p", name: "ci", ...patch }).success,
@@ -456,6 +480,64 @@ const FIELDS: Record<string, Field> = {
       [-1, false],
       [1.5, false],
       ["60", false],
+    ],
+  ),
+  "service account name": field(
+    (v) => accountWith({ name: v }),
+    [
+      ["CI bot", true],
+      ["sa-autogen-ci", true],
+      ["x".repeat(255), true],
+      ["x".repeat(256), false],
+      ["", false],
+      ["   ", false],
+      [7, false],
+    ],
+  ),
+  "service account role": field(
+    (v) => accountWith({ role: v }),
+    [
+      ["Viewer", true],
+      ["Editor", true],
+      ["Admin", true],
+      ["None", true],
+      ["viewer", false],
+      ["Owner", false],
+      [undefined, false],
+    ],
+  ),
+  "service account isDisabled": field(
+    (v) => accountWith({ isDisabled: v }),
+    [
+      [true, true],
+      [false, true],
+      ["true", false],
+      [1, false],
+    ],
+  ),
+  "service account token name": field(
+    (v) => accountTokenWith({ name: v }),
+    [
+      ["ci", true],
+      ["with space", true],
+      ["x".repeat(190), true],
+      ["x".repeat(191), false],
+      ["", false],
+      [" ", false],
+    ],
+  ),
+  // The provider takes at most ten years (a policy of its own: longer is more often a typo); the
+  // emulator, like Grafana, anything that ends before the year 9999. Values both judge alike:
+  "service account token secondsToLive": field(
+    (v) => accountTokenWith({ secondsToLive: v }),
+    [
+      [0, true],
+      [1, true],
+      [315360000, true],
+      [-1, false],
+      [2.5, false],
+      ["60", false],
+      [1e12, false],
     ],
   ),
 };

@@ -515,6 +515,50 @@ export const formattedApiPlugin = z.looseObject({
 export const createdStackApiKey = z.looseObject({ id: int, name: str, key: str });
 
 // ---------------------------------------------------------------------------------------------
+// Stack service accounts (instance proxy)
+
+/** `GrafanaServiceAccountDTO`: every field optional, none nullable. */
+export const grafanaServiceAccountDTO = z.looseObject({
+  id: int.optional(),
+  name: str.optional(),
+  login: str.optional(),
+  orgId: int.optional(),
+  role: str.optional(),
+  isDisabled: bool.optional(),
+  isExternal: bool.optional(),
+  avatarUrl: str.optional(),
+  tokens: int.optional(),
+  accessControl: z.record(str, bool).optional(),
+});
+
+/** The search answer: every field required; items carry `id` and `name` (required) only. */
+export const serviceAccountSearch = z.looseObject({
+  totalCount: num,
+  page: num,
+  perPage: num,
+  serviceAccounts: z.array(z.looseObject({ id: num, name: str })),
+});
+
+/** `GrafanaTokenDTO`: every field optional, none nullable. */
+export const grafanaTokenDTO = z.looseObject({
+  id: int.optional(),
+  name: str.optional(),
+  created: dt.optional(),
+  expiration: dt.optional(),
+  lastUsedAt: dt.optional(),
+  hasExpired: bool.optional(),
+  isRevoked: bool.optional(),
+  secondsUntilExpiration: num.optional(),
+});
+
+/** `GrafanaNewApiKeyResult`, the new token: every field optional. */
+export const grafanaNewApiKeyResult = z.looseObject({
+  id: int.optional(),
+  name: str.optional(),
+  key: str.optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
 // Errors
 
 /** Per status, the single `code` the contract's error schema allows. */
@@ -570,6 +614,13 @@ export const ERROR_MATRIX = {
   postInstancePlugin: [401, 403, 404, 409, 503],
   deleteInstancePlugin: [401, 403, 404, 409, 503],
   getPlugin: [404, 409],
+  postInstanceServiceAccounts: [401, 403, 404, 409, 503],
+  getInstanceServiceAccountsSearch: [401, 403, 404, 409],
+  getInstanceServiceAccount: [401, 403, 404, 409],
+  deleteInstanceServiceAccount: [401, 403, 404, 409, 503],
+  getInstanceServiceAccountTokens: [401, 403, 404, 409],
+  postInstanceServiceAccountTokens: [401, 403, 404, 409, 503],
+  deleteInstanceServiceAccountToken: [401, 403, 404, 409, 503],
 } as const satisfies Record<string, readonly number[] | null>;
 export type Operation = keyof typeof ERROR_MATRIX;
 
@@ -591,6 +642,12 @@ export const observed = {
     lastUsedAt: nullableDt,
   }),
   formattedApiInstancePlugin: formattedApiInstancePlugin.extend({ updatedAt: nullableDt }),
+  /** Grafana answers null for a token that never expires or was never used. */
+  grafanaTokenDTO: grafanaTokenDTO.extend({
+    expiration: nullableDt,
+    lastUsedAt: nullableDt,
+    secondsUntilExpiration: num.nullable().optional(),
+  }),
 };
 
 /** The schemas one mode of the emulator must satisfy. */
@@ -600,5 +657,6 @@ export function schemasFor(strict: boolean) {
     authToken: strict ? authToken : observed.authToken,
     authTokenWithSecret: strict ? authTokenWithSecret : observed.authTokenWithSecret,
     formattedApiInstancePlugin: strict ? formattedApiInstancePlugin : observed.formattedApiInstancePlugin,
+    grafanaTokenDTO: strict ? grafanaTokenDTO : observed.grafanaTokenDTO,
   };
 }

@@ -97,7 +97,10 @@ describe("grafana-cloud-emulator command", () => {
 
   it("keeps everything across a restart with --state", async () => {
     const stateFile = join(stateDir, "nested", "state.json");
-    const flags = ["--port", "0", "--state", stateFile, "--readiness-delay-ms", "0", "--token", "cli-token"];
+    const flags = [
+      ...["--port", "0", "--state", stateFile, "--readiness-delay-ms", "0", "--token", "cli-token"],
+      ...["--stack-api-keys", "legacy"],
+    ];
 
     const first = await run(flags);
     const api = new Api(first.url, "cli-token");
@@ -144,6 +147,41 @@ describe("grafana-cloud-emulator command", () => {
     expect(await second.exited).toBe(0);
   });
 
+  it("--stack-api-keys: keys made with legacy survive a restart without API keys as service-account tokens", async () => {
+    const stateFile = join(stateDir, "keys.json");
+    const flags = ["--port", "0", "--state", stateFile, "--readiness-delay-ms", "0"];
+    const legacy = await run([...flags, "--stack-api-keys", "legacy"]);
+    const api = new Api(legacy.url);
+    await api.post("/api/instances", { name: "up", slug: "up", deleteProtection: false });
+    const key = (await api.post("/api/instances/up/api/auth/keys", { name: "ci", role: "Admin" })).body;
+    expect((await new Api(`${legacy.url}/grafana/up`, key.key).get("/api/auth/keys")).status).toBe(200);
+    expect((await new Api(legacy.url).get("/api/instances/up")).body.runningVersion).toMatch(/^11\./);
+    legacy.child.kill("SIGTERM");
+    expect(await legacy.exited).toBe(0);
+
+    // The default: Grafana 12.1 or later, which removed API keys and migrated them.
+    const removed = await run(flags);
+    const again = new Api(removed.url);
+    expect((await again.get("/api/instances/up")).body.runningVersion).toMatch(/^12\.1/);
+    const stackUrl = new Api(`${removed.url}/grafana/up`, key.key);
+    expect((await stackUrl.get("/api/auth/keys")).status).toBe(404);
+    expect((await again.post("/api/instances/up/api/auth/keys", { name: "new", role: "Admin" })).status).toBe(
+      404,
+    );
+    // The key is now the token of a service account named after it, and still opens the stack.
+    const accounts = (await again.get("/api/instances/up/api/serviceaccounts/search")).body.serviceAccounts;
+    expect(accounts).toEqual([expect.objectContaining({ name: "sa-autogen-ci", role: "Admin" })]);
+    const tokens = (await again.get(`/api/instances/up/api/serviceaccounts/${accounts[0].id}/tokens`)).body;
+    expect(tokens).toEqual([expect.objectContaining({ id: key.id, name: "ci" })]);
+    expect((await stackUrl.get("/api/serviceaccounts/search")).status).toBe(200);
+    removed.child.kill("SIGTERM");
+    expect(await removed.exited).toBe(0);
+
+    const bad = await runToExit(["--port", "0", "--stack-api-keys", "maybe"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--stack-api-keys must be legacy or removed");
+  });
+
   it("answers as the contract says with --strict-contract", async () => {
     for (const [flags, status, code] of [
       [[], 400, "InvalidArgument"],
@@ -162,6 +200,7 @@ describe("grafana-cloud-emulator command", () => {
     expect(help.code).toBe(0);
     expect(help.out).toContain("--state FILE");
     expect(help.out).toContain("--strict-contract");
+    expect(help.out).toContain("--stack-api-keys MODE");
     const unknown = await runToExit(["--bogus"]);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("bogus");

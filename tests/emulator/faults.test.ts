@@ -353,7 +353,15 @@ describe("request log and control endpoints", () => {
     const policy = (await api().post("/api/v1/accesspolicies?region=us", POLICY)).body;
     const token = (await api().post("/api/v1/tokens?region=us", { accessPolicyId: policy.id, name: "t" }))
       .body;
-    const key = (await api().post("/api/instances/dump/api/auth/keys", { name: "k", role: "Admin" })).body;
+    const account = (
+      await api().post("/api/instances/dump/api/serviceaccounts", { name: "bot", role: "Editor" })
+    ).body;
+    const saToken = (
+      await api().post(`/api/instances/dump/api/serviceaccounts/${account.id}/tokens`, {
+        name: "bot-token",
+        secondsToLive: 60,
+      })
+    ).body;
     await api().post("/api/instances/dump/plugins", { plugin: "grafana-clock-panel" });
     const state = await control().state();
     expect(state.stacks.map((s: { slug: string }) => s.slug)).toEqual(["dump"]);
@@ -362,12 +370,29 @@ describe("request log and control endpoints", () => {
     expect(state.plugins).toEqual([
       expect.objectContaining({ stackSlug: "dump", plugin: "grafana-clock-panel" }),
     ]);
-    expect(state.stackApiKeys).toEqual([
-      expect.objectContaining({ stackSlug: "dump", name: "k", role: "Admin" }),
+    expect(state.serviceAccounts).toEqual([
+      expect.objectContaining({
+        id: account.id,
+        stackSlug: "dump",
+        name: "bot",
+        role: "Editor",
+        isDisabled: false,
+      }),
+    ]);
+    expect(state.serviceAccountTokens).toEqual([
+      expect.objectContaining({
+        id: saToken.id,
+        stackSlug: "dump",
+        serviceAccountId: account.id,
+        name: "bot-token",
+        expiration: expect.stringMatching(/Z$/),
+        hasExpired: false,
+        lastUsedAt: null,
+      }),
     ]);
     const text = JSON.stringify(state);
     expect(text).not.toContain(token.token);
-    expect(text).not.toContain(key.key);
+    expect(text).not.toContain(saToken.key);
     expect(text).not.toContain("secretHash");
   });
 

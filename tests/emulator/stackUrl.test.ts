@@ -1,7 +1,7 @@
 import { Api, createStack, expectError, useEmulator } from "./helpers";
 
-describe("hosted Grafana API keys and the stack URL", () => {
-  const { api, control } = useEmulator();
+describe("hosted Grafana API keys and the stack URL (stacks with API keys)", () => {
+  const { api, control } = useEmulator({ stackApiKeys: "legacy" });
 
   const createKey = async (slug: string, body: Record<string, unknown>) => {
     const res = await api().post(`/api/instances/${slug}/api/auth/keys`, body);
@@ -60,17 +60,27 @@ describe("hosted Grafana API keys and the stack URL", () => {
     expectError(await stackApi(stack.url, key).get("/api/auth/keys"), 401, "Unauthorized");
   });
 
-  it("answers 401 for a non-Admin key, an expired Admin key, and another stack's Admin key", async () => {
+  it("answers 403 for a non-Admin key; 401 for an expired Admin key and another stack's Admin key", async () => {
     const one = await createStack(api(), "one");
     const two = await createStack(api(), "two");
     const editor = await createKey("one", { name: "ed", role: "Editor" });
     const expiring = await createKey("one", { name: "adm", role: "Admin", secondsToLive: 10 });
     const otherAdmin = await createKey("two", { name: "adm", role: "Admin" });
-    expectError(await stackApi(one.url, editor.key).get("/api/auth/keys"), 401, "Unauthorized");
+    expectError(
+      await stackApi(one.url, editor.key).get("/api/auth/keys"),
+      403,
+      "Forbidden",
+      /Permissions needed: apikeys:read/,
+    );
     expectError(await stackApi(one.url, otherAdmin.key).get("/api/auth/keys"), 401, "Unauthorized");
     expect((await stackApi(one.url, expiring.key).get("/api/auth/keys")).status).toBe(200);
     await control().advanceClock(11);
-    expectError(await stackApi(one.url, expiring.key).delete("/api/auth/keys/1"), 401, "Unauthorized");
+    expectError(
+      await stackApi(one.url, expiring.key).delete("/api/auth/keys/1"),
+      401,
+      "Unauthorized",
+      "Expired API key",
+    );
     expect((await stackApi(two.url, otherAdmin.key).get("/api/auth/keys")).status).toBe(200);
   });
 
@@ -140,7 +150,7 @@ describe("hosted Grafana API keys and the stack URL", () => {
 
 describe("the stack URL while the stack starts", () => {
   // A delay far longer than the test: only the emulator clock moves past it.
-  const { api, control } = useEmulator({ readinessDelayMs: 60_000 });
+  const { api, control } = useEmulator({ readinessDelayMs: 60_000, stackApiKeys: "legacy" });
 
   it("answers 503 Loading with Retry-After until active, then 200", async () => {
     const stack = await createStack(api(), "loading");

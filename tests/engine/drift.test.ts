@@ -46,7 +46,19 @@ function program(slug: string) {
       plugin: "grafana-clock-panel",
       version: "2.1.5",
     }),
+    // On stacks without API keys (today's Grafana, the emulator's default): a service account
+    // sa-autogen-ci holding one token named ci.
     declare("StackApiKey", "key", { stackSlug: ref("stack", "slug"), name: "ci", role: "Editor" }),
+    declare("StackServiceAccount", "account", {
+      stackSlug: ref("stack", "slug"),
+      name: "deployer",
+      role: "Viewer",
+    }),
+    declare("StackServiceAccountToken", "account-token", {
+      stackSlug: ref("stack", "slug"),
+      serviceAccountId: ref("account", "serviceAccountId"),
+      name: "deployer-token",
+    }),
   ]);
 }
 
@@ -77,22 +89,20 @@ async function expectDeclared(emulator: TestEmulator, slug: string): Promise<voi
   expect(live.plugins.map((p) => [p.stackSlug, p.plugin, p.version])).toEqual([
     [slug, "grafana-clock-panel", "2.1.5"],
   ]);
-  expect(live.stackApiKeys.map((k) => [k.stackSlug, k.name, k.role])).toEqual([[slug, "ci", "Editor"]]);
+  expect(live.serviceAccounts.map((a) => [a.stackSlug, a.name, a.role]).sort()).toEqual([
+    [slug, "deployer", "Viewer"],
+    [slug, "sa-autogen-ci", "Editor"],
+  ]);
+  const accountOf = (id: number) => live.serviceAccounts.find((a) => a.id === id)?.name;
+  expect(live.serviceAccountTokens.map((t) => [accountOf(t.serviceAccountId), t.name]).sort()).toEqual([
+    ["deployer", "deployer-token"],
+    ["sa-autogen-ci", "ci"],
+  ]);
 }
 
-/** Deletes a stack API key the way a person would: with an Admin key of that stack, at its URL. */
-async function deleteStackKeyByHand(emulator: TestEmulator, slug: string, keyId: number): Promise<void> {
-  const admin = await emulator.api("POST", `/api/instances/${slug}/api/auth/keys`, {
-    name: "by-hand",
-    role: "Admin",
-  });
-  const asAdmin = (id: number) =>
-    fetch(`${emulator.url}/grafana/${slug}/api/auth/keys/${id}`, {
-      method: "DELETE",
-      headers: { authorization: `Bearer ${admin.body.key}` },
-    });
-  expect((await asAdmin(keyId)).status).toBe(200);
-  expect((await asAdmin(admin.body.id)).status).toBe(200);
+/** Deletes a service account or one of its tokens the way a person would: through the instance proxy. */
+async function deleteByHand(emulator: TestEmulator, slug: string, path: string): Promise<void> {
+  await emulator.api("DELETE", `/api/instances/${slug}/api/serviceaccounts/${path}`);
 }
 
 describe("drift", () => {
@@ -129,9 +139,10 @@ describe("drift", () => {
     });
     await emulator.api("POST", `/api/instances/drift/plugins/grafana-clock-panel`, { version: "2.1.3" });
 
-    // Refresh sees each changed object as an update; the key (which cannot change) stays the same.
+    // Refresh sees each changed object as an update; the key, the account and its token (which
+    // the API cannot change) stay the same.
     const refresh = await project.refresh();
-    expect(refresh.changes).toEqual({ update: 4, same: 2 });
+    expect(refresh.changes).toEqual({ update: 4, same: 4 });
     expect(refresh.output).toMatch(/4 updated/);
     const state = declaredResources(await project.exportState());
     const outputsOf = (type: string) => state.find((r) => r.type.endsWith(`:${type}`))?.outputs;
@@ -146,7 +157,7 @@ describe("drift", () => {
     expect(stepsByName(preview.events)["key"]).toEqual(["same"]);
 
     const up = await project.up();
-    expect(up.changes).toEqual({ update: 4, same: 2 });
+    expect(up.changes).toEqual({ update: 4, same: 4 });
     await expectDeclared(emulator, "drift");
     // Restored in place: the same objects as before.
     const after = await emulator.live();
@@ -165,22 +176,33 @@ describe("drift", () => {
     await project.up();
     const first = await emulator.live();
 
-    // The leaves first: the token, the plugin and the key; the stack and the policy stay.
+    // The leaves first: the token, the plugin, the key's token, and the account (its token goes
+    // with it); the stack and the policy stay.
+    const keyAccount = first.serviceAccounts.find((a) => a.name === "sa-autogen-ci");
+    const deployer = first.serviceAccounts.find((a) => a.name === "deployer");
+    const keyToken = first.serviceAccountTokens.find((t) => t.name === "ci");
     await emulator.api("DELETE", `/api/v1/tokens/${first.tokens[0].id}?region=us`);
     await emulator.api("DELETE", `/api/instances/gone/plugins/grafana-clock-panel`);
-    await deleteStackKeyByHand(emulator, "gone", first.stackApiKeys[0].id);
+    await deleteByHand(emulator, "gone", `${keyAccount.id}/tokens/${keyToken.id}`);
+    await deleteByHand(emulator, "gone", `${deployer.id}`);
     const leaves = await emulator.live();
-    expect([leaves.tokens, leaves.plugins, leaves.stackApiKeys]).toEqual([[], [], []]);
+    expect([leaves.tokens, leaves.plugins, leaves.serviceAccountTokens]).toEqual([[], [], []]);
 
     const refresh = await project.refresh();
-    expect(refresh.changes).toEqual({ delete: 3, same: 3 });
+    expect(refresh.changes).toEqual({ delete: 5, same: 3 });
     expect(
       declaredResources(await project.exportState())
         .map((r) => r.type.split(":").pop())
         .sort(),
     ).toEqual(["AccessPolicy", "Stack"]);
     const recreate = await project.up();
-    expect(namesWithOp(recreate.events, "create")).toEqual(["key", "plugin", "token"]);
+    expect(namesWithOp(recreate.events, "create")).toEqual([
+      "account",
+      "account-token",
+      "key",
+      "plugin",
+      "token",
+    ]);
     await expectDeclared(emulator, "gone");
     const second = await emulator.live();
     expect(second.tokens[0].id).not.toBe(first.tokens[0].id);
@@ -189,14 +211,23 @@ describe("drift", () => {
       first.accessPolicies[0].id,
     ]);
 
-    // Then everything: the policy (its token goes with it) and the stack (its plugin and key too).
+    // Then everything: the policy (its token goes with it) and the stack (its plugin, key and
+    // account too).
     await emulator.api("DELETE", `/api/v1/accesspolicies/${second.accessPolicies[0].id}?region=us`);
     await emulator.api("DELETE", `/api/instances/${second.stacks[0].id}`);
     const refreshAll = await project.refresh();
-    expect(refreshAll.changes).toEqual({ delete: 5, same: 1 });
+    expect(refreshAll.changes).toEqual({ delete: 7, same: 1 });
     expect(declaredResources(await project.exportState())).toEqual([]);
     const recreateAll = await project.up();
-    expect(namesWithOp(recreateAll.events, "create")).toEqual(["key", "plugin", "policy", "stack", "token"]);
+    expect(namesWithOp(recreateAll.events, "create")).toEqual([
+      "account",
+      "account-token",
+      "key",
+      "plugin",
+      "policy",
+      "stack",
+      "token",
+    ]);
     await expectDeclared(emulator, "gone");
     expect((await emulator.live()).stacks[0].id).not.toBe(second.stacks[0].id);
     await project.preview({ expectNoChanges: true });

@@ -1,5 +1,5 @@
-// The engine suite's lifecycle: the quickstart example (a stack, a policy, a token, a plugin and an
-// API key), as a project directory run by the real CLI, goes up, a second preview reports nothing
+// The engine suite's lifecycle: the quickstart example (a stack, a policy, a token, a plugin, and a
+// service account with a token), as a project directory run by the real CLI, goes up, a second preview reports nothing
 // to do (before and after a refresh), destroy leaves the emulator empty; a protected stack refuses
 // destroy with a message naming deleteProtection and survives it.
 import {
@@ -13,7 +13,15 @@ import {
   stepsByName,
 } from "../support/engine";
 
-const NOTHING = { stacks: [], accessPolicies: [], tokens: [], plugins: [], stackApiKeys: [] };
+const NOTHING = {
+  stacks: [],
+  accessPolicies: [],
+  tokens: [],
+  plugins: [],
+  stackApiKeys: [],
+  serviceAccounts: [],
+  serviceAccountTokens: [],
+};
 
 describe("lifecycle", () => {
   let scenario: Scenario | undefined;
@@ -32,7 +40,8 @@ describe("lifecycle", () => {
 
     const up = await project.up();
     expect(namesWithOp(up.events, "create")).toEqual([
-      "ci-key",
+      "ci",
+      "ci-token",
       "clock-panel",
       "main",
       "readers",
@@ -45,7 +54,8 @@ describe("lifecycle", () => {
     expect(live.accessPolicies).toHaveLength(1);
     expect(live.tokens).toHaveLength(1);
     expect(live.plugins).toHaveLength(1);
-    expect(live.stackApiKeys).toHaveLength(1);
+    expect(live.serviceAccounts).toHaveLength(1);
+    expect(live.serviceAccountTokens).toHaveLength(1);
     expect(stack).toMatchObject({ slug: "lifecycle", status: "active", labels: { team: "platform" } });
     expect(policy.realms).toEqual([
       { type: "stack", identifier: String(stack.id), labelPolicies: [{ selector: '{env!="dev"}' }] },
@@ -56,27 +66,36 @@ describe("lifecycle", () => {
       plugin: "grafana-clock-panel",
       version: "2.1.8",
     });
-    expect(live.stackApiKeys[0]).toMatchObject({ stackSlug: "lifecycle", name: "ci", role: "Editor" });
+    const [account] = live.serviceAccounts;
+    expect(account).toMatchObject({ stackSlug: "lifecycle", name: "ci", role: "Editor", isDisabled: false });
+    expect(live.serviceAccountTokens[0]).toMatchObject({
+      stackSlug: "lifecycle",
+      serviceAccountId: account.id,
+      name: "ci-token",
+      hasExpired: false,
+    });
     const outputs = await project.outputs();
     expect(outputs["stackUrl"]?.value).toBe(`${emulator.url}/grafana/lifecycle`);
     expect(outputs["policyId"]?.value).toBe(policy.id);
     expect(outputs["tokenId"]?.value).toBe(live.tokens[0].id);
     expect(outputs["pluginVersion"]?.value).toBe("2.1.8");
-    expect(outputs["keyId"]?.value).toBe(live.stackApiKeys[0].id);
+    expect(outputs["serviceAccountId"]?.value).toBe(account.id);
+    expect(outputs["ciTokenExpiration"]?.value).toBe(live.serviceAccountTokens[0].expiration);
     expect(outputs["token"]?.secret).toBe(true);
+    expect(outputs["ciToken"]?.secret).toBe(true);
 
     // The CLI itself fails the preview if it finds anything to do.
     const preview = await project.preview({ expectNoChanges: true });
-    expect(preview.changes).toEqual({ same: 6 });
+    expect(preview.changes).toEqual({ same: 7 });
 
     const refresh = await project.refresh({ expectNoChanges: true });
-    expect(refresh.changes).toEqual({ same: 6 });
+    expect(refresh.changes).toEqual({ same: 7 });
     const afterRefresh = await project.preview({ expectNoChanges: true });
-    expect(afterRefresh.changes).toEqual({ same: 6 });
+    expect(afterRefresh.changes).toEqual({ same: 7 });
     expect(new Set(Object.values(stepsByName(afterRefresh.events)).flat())).toEqual(new Set(["same"]));
 
     const destroy = await project.destroy();
-    expect(destroy.changes).toEqual({ delete: 6 });
+    expect(destroy.changes).toEqual({ delete: 7 });
     expect(stateResources(await project.exportState())).toHaveLength(0);
     expect(await emulator.live()).toEqual(NOTHING);
     // Nothing at all is left, not even the provider's temporary Admin keys.

@@ -214,7 +214,7 @@ describe("replacements", () => {
     ]);
   });
 
-  test("PluginInstallation: stackSlug and plugin; StackApiKey: stackSlug, name, role and secondsToLive replace", async () => {
+  test("PluginInstallation: stackSlug and plugin; StackApiKey (on stacks with API keys): stackSlug, name, role and secondsToLive replace", async () => {
     interface Keys {
       plugin: string;
       pluginStack: "one" | "two";
@@ -244,6 +244,8 @@ describe("replacements", () => {
     scenario = await startScenario({
       projectName: "engine-replace-plugin",
       source: declaredProgram(program(declared)),
+      // Real API keys; the service-account backing has its own suite (stackApiKey.test.ts).
+      emulator: { stackApiKeys: "legacy" },
     });
     const { project, emulator } = scenario;
     await project.up();
@@ -308,6 +310,119 @@ describe("replacements", () => {
         replaces: { key: "stackSlug" },
         check: (live) => {
           expect(oneKey(live)).toMatchObject({ stackSlug: "replacetwo", name: "deploy", role: "Admin" });
+        },
+      },
+    ]);
+  });
+
+  test("StackServiceAccount: stackSlug, name, role and isDisabled replace; StackServiceAccountToken: serviceAccountId, name and secondsToLive replace", async () => {
+    interface Accounts {
+      accountStack: "one" | "two";
+      accountName: string;
+      role: "Viewer" | "Editor" | "Admin" | "None";
+      isDisabled: boolean;
+      tokenName: string;
+      secondsToLive?: number;
+    }
+    const program = (d: Accounts) => [
+      declare("Stack", "one", { slug: "saone", deleteProtection: false }),
+      declare("Stack", "two", { slug: "satwo", deleteProtection: false }),
+      declare("StackServiceAccount", "account", {
+        stackSlug: ref(d.accountStack, "slug"),
+        name: d.accountName,
+        role: d.role,
+        isDisabled: d.isDisabled,
+      }),
+      declare("StackServiceAccountToken", "token", {
+        stackSlug: ref("account", "stackSlug"),
+        serviceAccountId: ref("account", "serviceAccountId"),
+        name: d.tokenName,
+        ...(d.secondsToLive === undefined ? {} : { secondsToLive: d.secondsToLive }),
+      }),
+    ];
+    const declared: Accounts = {
+      accountStack: "one",
+      accountName: "ci",
+      role: "Viewer",
+      isDisabled: false,
+      tokenName: "ci-token",
+    };
+    scenario = await startScenario({
+      projectName: "engine-replace-accounts",
+      source: declaredProgram(program(declared)),
+    });
+    const { project, emulator } = scenario;
+    await project.up();
+    const oneAccount = (live: LiveObjects) => {
+      expect(live.serviceAccounts).toHaveLength(1);
+      return live.serviceAccounts[0];
+    };
+    const oneToken = (live: LiveObjects) => {
+      expect(live.serviceAccountTokens).toHaveLength(1);
+      return live.serviceAccountTokens[0];
+    };
+    /** The account changed (a new one) and its token was made again in it. */
+    const newAccountAndToken = (live: LiveObjects, before: LiveObjects) => {
+      expect(oneAccount(live).id).not.toBe(oneAccount(before).id);
+      expect(oneToken(live).serviceAccountId).toBe(oneAccount(live).id);
+    };
+
+    await walk(project, emulator, declared, program, [
+      {
+        // The name stays: the old token goes first (token names are unique on the stack).
+        what: "token secondsToLive",
+        change: (d) => void (d.secondsToLive = 3600),
+        replaces: { token: "secondsToLive" },
+        check: (live, before) => {
+          expect(oneToken(live)).toMatchObject({ name: "ci-token", hasExpired: false });
+          expect(oneToken(live).id).not.toBe(oneToken(before).id);
+          expect(Date.parse(oneToken(live).expiration) - Date.now()).toBeGreaterThan(3000_000);
+          expect(oneAccount(live).id).toBe(oneAccount(before).id);
+        },
+      },
+      {
+        what: "token name",
+        change: (d) => void (d.tokenName = "deploy-token"),
+        replaces: { token: "name" },
+        check: (live) => expect(oneToken(live).name).toBe("deploy-token"),
+      },
+      {
+        // The account's name stays: the old account goes first, and its token (whose account id
+        // is unknown until the new account exists) is replaced with it.
+        what: "account role",
+        change: (d) => void (d.role = "Admin"),
+        replaces: { account: "role", token: undefined },
+        check: (live, before) => {
+          expect(oneAccount(live)).toMatchObject({ stackSlug: "saone", name: "ci", role: "Admin" });
+          newAccountAndToken(live, before);
+        },
+      },
+      {
+        what: "account isDisabled",
+        change: (d) => void (d.isDisabled = true),
+        replaces: { account: "isDisabled", token: undefined },
+        check: (live, before) => {
+          expect(oneAccount(live)).toMatchObject({ role: "Admin", isDisabled: true });
+          newAccountAndToken(live, before);
+        },
+      },
+      {
+        what: "account name",
+        change: (d) => void (d.accountName = "deployer"),
+        replaces: { account: "name", token: undefined },
+        check: (live, before) => {
+          expect(oneAccount(live)).toMatchObject({ stackSlug: "saone", name: "deployer" });
+          newAccountAndToken(live, before);
+        },
+      },
+      {
+        what: "account stackSlug",
+        change: (d) => void (d.accountStack = "two"),
+        replaces: { account: "stackSlug", token: undefined },
+        check: (live, before) => {
+          expect(oneAccount(live)).toMatchObject({ stackSlug: "satwo", name: "deployer" });
+          expect(oneToken(live)).toMatchObject({ stackSlug: "satwo", name: "deploy-token" });
+          newAccountAndToken(live, before);
         },
       },
     ]);

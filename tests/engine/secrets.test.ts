@@ -1,5 +1,5 @@
 // The engine suite's secrets scenario, through the real CLI on a copy of the quickstart. The access policy token given as secret
-// config, the tokens created by Token and the keys created by StackApiKey appear nowhere in
+// config, the tokens created by Token and StackServiceAccountToken appear nowhere in
 // plaintext: not in the exported state, not in any file the CLI wrote (state file, backups,
 // history, workspace config), not in what any command printed or sent as engine events, including
 // the engine's and the plugins' own logs, not in the output of a failing command. `token` and
@@ -109,11 +109,12 @@ describe("secrets", () => {
     const decrypted = stateResources(await project.exportState({ showSecrets: true }));
     const outputsOf = (type: string) => decrypted.find((r) => r.type.endsWith(`:${type}`))?.outputs ?? {};
     const tokenValue = plaintextOf(outputsOf("Token")["token"]);
-    const keyValue = plaintextOf(outputsOf("StackApiKey")["key"]);
+    const keyValue = plaintextOf(outputsOf("StackServiceAccountToken")["key"]);
     expect(tokenValue).toMatch(/^glc_/);
-    expect(keyValue.length).toBeGreaterThan(20);
+    expect(keyValue).toMatch(/^glsa_/);
     // The program's stack output is the token, and `pulumi stack output` shows it only as a secret.
     expect((await project.outputs())["token"]).toEqual({ value: tokenValue, secret: true });
+    expect((await project.outputs())["ciToken"]).toEqual({ value: keyValue, secret: true });
 
     record("preview", await project.preview({ ...verbose, expectNoChanges: true }));
     record("refresh", await project.refresh(verbose));
@@ -124,7 +125,7 @@ describe("secrets", () => {
     const resources = stateResources(state);
     const encrypted = (type: string) => resources.find((r) => r.type.endsWith(`:${type}`));
     expect(encrypted("Token")?.outputs?.["token"]).toHaveProperty("ciphertext");
-    expect(encrypted("StackApiKey")?.outputs?.["key"]).toHaveProperty("ciphertext");
+    expect(encrypted("StackServiceAccountToken")?.outputs?.["key"]).toHaveProperty("ciphertext");
     expect(encrypted("pulumi:Stack")?.outputs?.["token"]).toHaveProperty("ciphertext");
     expect(encrypted("pulumi-nodejs")?.inputs?.["grafana-cloud:accessPolicyToken"]).toHaveProperty(
       "ciphertext",
@@ -161,7 +162,7 @@ describe("secrets", () => {
       "access token": ACCESS_TOKEN,
       "wrong access token": wrongToken,
       "created token": tokenValue,
-      "created key": keyValue,
+      "created service account token": keyValue,
     };
     for (const [what, secret] of Object.entries(secrets)) {
       for (const [where, text] of [...printed, ...written]) {

@@ -15,7 +15,14 @@ import {
   startScenario,
 } from "../support/engine";
 const V2 = "0.2.0-upgrade-test";
-const KINDS = ["AccessPolicy", "PluginInstallation", "Stack", "StackApiKey", "Token"];
+const KINDS = [
+  "AccessPolicy",
+  "PluginInstallation",
+  "Stack",
+  "StackServiceAccount",
+  "StackServiceAccountToken",
+  "Token",
+];
 
 /**
  * A copy of the built package (package.json and dist/provider) with another version, whose
@@ -108,7 +115,7 @@ describe("upgrades", () => {
     project.link("pulumi-grafana-cloud", v2Dir);
 
     const refresh = await project.refresh({ expectNoChanges: true });
-    expect(refresh.changes).toEqual({ same: 6 });
+    expect(refresh.changes).toEqual({ same: 7 });
     expect(kindsCalled("read")).toEqual(KINDS);
     expect(kindsCalled("configure")).toEqual(KINDS);
 
@@ -119,7 +126,7 @@ describe("upgrades", () => {
 
     fs.rmSync(markerFile);
     const destroy = await project.destroy();
-    expect(destroy.changes).toEqual({ delete: 6 });
+    expect(destroy.changes).toEqual({ delete: 7 });
     expect(kindsCalled("delete")).toEqual(KINDS);
     // Every call went through version 2.
     expect(calls().every((c) => c.startsWith(`${V2} `))).toBe(true);
@@ -129,6 +136,8 @@ describe("upgrades", () => {
       tokens: [],
       plugins: [],
       stackApiKeys: [],
+      serviceAccounts: [],
+      serviceAccountTokens: [],
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `pulumi preview` in the repository root, as the README says: the root Pulumi.yaml points at
- * examples/quickstart, so the plan is the quickstart's five resources (and not the package's own
+ * examples/quickstart, so the plan is the quickstart's six resources (and not the package's own
  * entry point). The credentials come from the environment, as a user without stack config sets
  * them; a preview of creates calls nothing on the API.
  */
@@ -31,17 +31,25 @@ describe("pulumi preview in the repository root", () => {
 
     const preview = await project.preview();
     expect(namesWithOp(preview.events, "create")).toEqual([
-      "ci-key",
+      "ci",
+      "ci-token",
       "clock-panel",
       "main",
       "readers",
       "readers-token",
     ]);
-    expect(preview.changes).toEqual({ create: 6 });
-    for (const kind of ["Stack", "AccessPolicy", "Token", "PluginInstallation", "StackApiKey"]) {
+    expect(preview.changes).toEqual({ create: 7 });
+    for (const kind of [
+      "Stack",
+      "AccessPolicy",
+      "Token",
+      "PluginInstallation",
+      "StackServiceAccount",
+      "StackServiceAccountToken",
+    ]) {
       expect(preview.output).toContain(`+  pulumi-nodejs:dynamic/grafana-cloud:${kind} `);
     }
-    expect(preview.output).toMatch(/\+ 6 to create/);
+    expect(preview.output).toMatch(/\+ 7 to create/);
     // Not the package's own entry point, whose exports are its constants.
     expect(preview.output).not.toMatch(/CONFIG_TOKEN_KEY|DEFAULT_API_URL/);
     expect(writesIn(await emulator.requests())).toEqual([]);

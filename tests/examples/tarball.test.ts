@@ -130,7 +130,14 @@ const CASES: ExampleCase[] = [
   {
     example: "quickstart",
     config: { "grafana-cloud-quickstart:slug": "tarballqs" },
-    kinds: ["AccessPolicy", "PluginInstallation", "Stack", "StackApiKey", "Token"],
+    kinds: [
+      "AccessPolicy",
+      "PluginInstallation",
+      "Stack",
+      "StackServiceAccount",
+      "StackServiceAccountToken",
+      "Token",
+    ],
     change: {
       file: "program.ts",
       from: 'displayName: "Quickstart readers"',
@@ -224,12 +231,6 @@ describe.each(CASES)("examples/$example installed from the tarball", (c) => {
     const destroy = await project.destroy({ skipPreview: false });
     expect(destroy.changes["delete"]).toBe(preview.changes["create"]);
     const live = await emulator.live();
-    expect([live.stacks, live.accessPolicies, live.tokens, live.plugins, live.stackApiKeys]).toEqual([
-      [],
-      [],
-      [],
-      [],
-      [],
-    ]);
+    expect(live).toEqual(Object.fromEntries(Object.keys(live).map((kind) => [kind, []])));
   });
 });

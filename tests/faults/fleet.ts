@@ -1,7 +1,8 @@
 /**
  * The fleet the fault scenarios deploy: 5 stacks, 20 access policies (15 scoped to a stack, 5 to
- * the org), 20 tokens (one per policy), 10 plugin installations (two per stack) and 5 stack API
- * keys (one per stack), with dependencies through outputs as a user would write them. And what
+ * the org), 20 tokens (one per policy), 10 plugin installations (two per stack), 5 stack API keys
+ * (one per stack; on stacks without API keys, the emulator's default, each is a service account
+ * holding one token), and 5 service accounts with a token each (one per stack), with dependencies through outputs as a user would write them. And what
  * must hold after it converged: the emulator has exactly these objects, state agrees, and neither
  * `refresh` nor `preview` finds anything to change.
  */
@@ -41,10 +42,15 @@ export const DECLARED: DeclaredSet = (() => {
     tokens,
     plugins: stacks.flatMap((slug) => PLUGINS.map((p) => `${slug}/${p}`)),
     stackApiKeys: stacks.map((slug, i) => `${slug}/mix-key-${i}`),
+    serviceAccounts: stacks.map((slug, i) => `${slug}/mix-account-${i}`),
+    serviceAccountTokens: stacks.map((slug, i) => `${slug}/mix-account-${i}/mix-account-token-${i}`),
   };
 })();
 
-/** The program: 60 resources; dependencies flow through outputs (policy realm <- stack id, token <- policy id). */
+/**
+ * The program: 70 resources; dependencies flow through outputs (policy realm <- stack id, token <-
+ * policy id, service-account token <- account id).
+ */
 export function fleet(): Declared[] {
   const resources: Declared[] = DECLARED.stacks.map((slug, i) =>
     declare("Stack", `stack-${i}`, {
@@ -84,6 +90,19 @@ export function fleet(): Declared[] {
         stackSlug: ref(`stack-${i}`, "slug"),
         name: `mix-key-${i}`,
         role: ROLES[i % 3]!,
+      }),
+    );
+    resources.push(
+      declare("StackServiceAccount", `account-${i}`, {
+        stackSlug: ref(`stack-${i}`, "slug"),
+        name: `mix-account-${i}`,
+        role: ROLES[(i + 1) % 3]!,
+      }),
+      declare("StackServiceAccountToken", `account-token-${i}`, {
+        stackSlug: ref(`stack-${i}`, "slug"),
+        serviceAccountId: ref(`account-${i}`, "serviceAccountId"),
+        name: `mix-account-token-${i}`,
+        secondsToLive: 86_400,
       }),
     );
   });
@@ -165,7 +184,9 @@ export async function expectExactlyDeclared(
     Object.keys(declared.policies).length +
     Object.keys(declared.tokens).length +
     declared.plugins.length +
-    declared.stackApiKeys.length;
+    declared.stackApiKeys.length +
+    declared.serviceAccounts.length +
+    declared.serviceAccountTokens.length;
   const resources = declaredResources(await project.exportState());
   expect(resources).toHaveLength(count);
   const ids = idsInStateAndEmulator(resources, state);

@@ -48,6 +48,8 @@ const DECLARED: DeclaredSet = {
   tokens: Object.fromEntries(range(N).map((i) => [`harsh-token-${i}`, `harsh-policy-${i}`])),
   plugins: range(N).map((i) => `harsh${i}/${CATALOG[i % CATALOG.length]}`),
   stackApiKeys: range(N).map((i) => `harsh${i}/harsh-key-${i}`),
+  serviceAccounts: [],
+  serviceAccountTokens: [],
 };
 
 /** 250 resources; the policies need no stack, so stacks and policies are all created at once. */

@@ -43,8 +43,41 @@ export interface DeclaredSet {
   tokens: Record<string, string>;
   /** `stackSlug/plugin`. */
   plugins: string[];
-  /** `stackSlug/name`. */
+  /** `stackSlug/name`, under either backing (an API key, or a service account holding one token). */
   stackApiKeys: string[];
+  /** `stackSlug/name`. */
+  serviceAccounts: string[];
+  /** `stackSlug/accountName/tokenName`. */
+  serviceAccountTokens: string[];
+}
+
+/**
+ * The service account that backs a stack API key on a stack without API keys (as Grafana names
+ * the ones it made when it migrated API keys): `sa-autogen-<key name>`.
+ */
+export const KEY_ACCOUNT_PREFIX = "sa-autogen-";
+
+/**
+ * The emulator's service accounts and their tokens, split into those that back stack API keys
+ * and those of StackServiceAccount resources.
+ */
+function accountsOf(s: EmulatorState) {
+  const isKeyAccount = (a: { name: string }) => a.name.startsWith(KEY_ACCOUNT_PREFIX);
+  const accountById = new Map(s.serviceAccounts.map((a) => [`${a.stackSlug}/${a.id}`, a]));
+  const tokens = s.serviceAccountTokens.map((t) => ({
+    token: t,
+    account: accountById.get(`${t.stackSlug}/${t.serviceAccountId}`),
+  }));
+  const keyTokens = tokens.filter(({ account }) => account !== undefined && isKeyAccount(account));
+  return {
+    accounts: s.serviceAccounts.filter((a) => !isKeyAccount(a)),
+    accountTokens: tokens.filter(({ account }) => account === undefined || !isKeyAccount(account)),
+    keyTokens,
+    /** Accounts of keys that hold no token: left behind by a key that is gone. */
+    emptyKeyAccounts: s.serviceAccounts.filter(
+      (a) => isKeyAccount(a) && !keyTokens.some(({ account }) => account === a),
+    ),
+  };
 }
 
 /** Keys a temporary Admin session made (stackAdmin.ts): they live 60 s and are no one's orphans. */
@@ -67,8 +100,16 @@ export function liveByNaturalKey(s: EmulatorState) {
     policies: sorted(s.accessPolicies.map((p) => p.name)),
     tokens: sorted(s.tokens.map((t) => t.name)),
     plugins: sorted(s.plugins.map((p) => `${p.stackSlug}/${p.plugin}`)),
-    stackApiKeys: sorted(
-      s.stackApiKeys.filter((k) => !isTemporaryKey(k)).map((k) => `${k.stackSlug}/${k.name}`),
+    stackApiKeys: sorted([
+      ...s.stackApiKeys.filter((k) => !isTemporaryKey(k)).map((k) => `${k.stackSlug}/${k.name}`),
+      ...accountsOf(s).keyTokens.map(({ token }) => `${token.stackSlug}/${token.name}`),
+    ]),
+    emptyKeyAccounts: accountsOf(s).emptyKeyAccounts.map((a) => `${a.stackSlug}/${a.name}`),
+    serviceAccounts: sorted(accountsOf(s).accounts.map((a) => `${a.stackSlug}/${a.name}`)),
+    serviceAccountTokens: sorted(
+      accountsOf(s).accountTokens.map(
+        ({ token, account }) => `${token.stackSlug}/${account?.name ?? "(no account)"}/${token.name}`,
+      ),
     ),
     tokenPolicies: Object.fromEntries(
       s.tokens.map((t) => [t.name, policyNameById.get(t.accessPolicyId) ?? `missing ${t.accessPolicyId}`]),
@@ -88,6 +129,9 @@ export function expectedByNaturalKey(d: DeclaredSet, stackIdBySlug: Map<string, 
     tokens: sorted(Object.keys(d.tokens)),
     plugins: sorted(d.plugins),
     stackApiKeys: sorted(d.stackApiKeys),
+    emptyKeyAccounts: [],
+    serviceAccounts: sorted(d.serviceAccounts),
+    serviceAccountTokens: sorted(d.serviceAccountTokens),
     tokenPolicies: d.tokens,
     policyRealms: Object.fromEntries(
       Object.entries(d.policies).map(([name, realm]) => [
@@ -112,14 +156,24 @@ export function idsInStateAndEmulator(resources: StateResource[], s: EmulatorSta
       Token: ids("Token"),
       PluginInstallation: ids("PluginInstallation"),
       StackApiKey: ids("StackApiKey"),
+      StackServiceAccount: ids("StackServiceAccount"),
+      StackServiceAccountToken: ids("StackServiceAccountToken"),
     },
     emulator: {
       Stack: sorted(liveStacks.map((x) => String(x.id))),
       AccessPolicy: sorted(s.accessPolicies.map((p) => p.id)),
       Token: sorted(s.tokens.map((t) => t.id)),
       PluginInstallation: sorted(s.plugins.map((p) => `${p.stackSlug}/${p.plugin}`)),
-      StackApiKey: sorted(
-        s.stackApiKeys.filter((k) => !isTemporaryKey(k)).map((k) => `${k.stackSlug}/${k.id}`),
+      // Under the service-account backing a key's id is its token's.
+      StackApiKey: sorted([
+        ...s.stackApiKeys.filter((k) => !isTemporaryKey(k)).map((k) => `${k.stackSlug}/${k.id}`),
+        ...accountsOf(s).keyTokens.map(({ token }) => `${token.stackSlug}/${token.id}`),
+      ]),
+      StackServiceAccount: sorted(accountsOf(s).accounts.map((a) => `${a.stackSlug}/${a.id}`)),
+      StackServiceAccountToken: sorted(
+        accountsOf(s).accountTokens.map(
+          ({ token }) => `${token.stackSlug}/${token.serviceAccountId}/${token.id}`,
+        ),
       ),
     },
   };

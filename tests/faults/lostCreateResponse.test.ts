@@ -102,7 +102,7 @@ describe("after a lost create response", () => {
   });
 
   test("of a stack API key, the same up converges to one key, in state", async () => {
-    emulator = await startTestEmulator({ rateLimitPerHour: 0 });
+    emulator = await startTestEmulator({ rateLimitPerHour: 0, stackApiKeys: "legacy" });
     project = await createProject({ projectName: "faults-lost-key", url: emulator.url, source: program() });
     await emulator.addFaults([
       { method: "POST", path: `^/api/instances/${SLUG}/api/auth/keys$`, kind: "lost-response", count: 1 },
@@ -207,7 +207,7 @@ describe("after a lost create response", () => {
   test.each(followUpsFail)(
     "of a %s: the up names the operation, the next says how to resolve it, and then it converges",
     async (_what, operation, faults, conflict, resolution) => {
-      emulator = await startTestEmulator({ rateLimitPerHour: 0 });
+      emulator = await startTestEmulator({ rateLimitPerHour: 0, stackApiKeys: "legacy" });
       project = await createProject({
         projectName: "faults-lost-unresolved",
         url: emulator.url,
@@ -237,6 +237,180 @@ describe("after a lost create response", () => {
       }
       await project.up();
       await expectOneOfEachInState(emulator, project);
+    },
+  );
+});
+
+// -------------------------------------------------------------------------------------------------
+// Service accounts, their tokens, and stack API keys on a stack without API keys
+
+const SA_PATH = `^/api/instances/${SLUG}/api/serviceaccounts$`;
+const SA_TOKENS_PATH = `^/api/instances/${SLUG}/api/serviceaccounts/\\d+/tokens$`;
+
+/** An account with a token, and (`withKey`) a stack API key, which is an account with a token too. */
+function accountDeclarations(o: { adoptAccount?: boolean; withKey: boolean }): Declared[] {
+  const declared = [
+    declare("Stack", "stack", { slug: SLUG, deleteProtection: false }),
+    declare("StackServiceAccount", "account", {
+      stackSlug: ref("stack", "slug"),
+      name: "deployer",
+      role: "Editor",
+      adoptExisting: o.adoptAccount ?? false,
+    }),
+    declare("StackServiceAccountToken", "account-token", {
+      stackSlug: ref("stack", "slug"),
+      serviceAccountId: ref("account", "serviceAccountId"),
+      name: "deployer-token",
+    }),
+  ];
+  if (o.withKey) {
+    declared.push(
+      declare("StackApiKey", "key", { stackSlug: ref("stack", "slug"), name: "k1", role: "Admin" }),
+    );
+  }
+  return declared;
+}
+
+/**
+ * Exactly the declared accounts and tokens, those in state, and the secrets in state are the live
+ * ones: each opens the stack's own API with its account's role.
+ */
+async function expectAccountsInState(
+  emulator: TestEmulator,
+  project: CliProject,
+  withKey: boolean,
+): Promise<void> {
+  const s = await emulator.state();
+  const accountName = (id: number) => s.serviceAccounts.find((a) => a.id === id)?.name;
+  expect({
+    accounts: s.serviceAccounts.map((a) => [a.name, a.role]).sort(),
+    tokens: s.serviceAccountTokens.map((t) => [accountName(t.serviceAccountId), t.name]).sort(),
+  }).toEqual({
+    accounts: [["deployer", "Editor"], ...(withKey ? [["sa-autogen-k1", "Admin"]] : [])],
+    tokens: [["deployer", "deployer-token"], ...(withKey ? [["sa-autogen-k1", "k1"]] : [])],
+  });
+  const resources = declaredResources(await project.exportState({ showSecrets: true }));
+  const byType = (t: string) => resources.find((r) => typeOf(r) === t);
+  const account = s.serviceAccounts.find((a) => a.name === "deployer");
+  const token = s.serviceAccountTokens.find((t) => t.name === "deployer-token");
+  const keyToken = s.serviceAccountTokens.find((t) => t.name === "k1");
+  expect(byType("StackServiceAccount")?.id).toBe(`${SLUG}/${account?.id}`);
+  expect(byType("StackServiceAccountToken")?.id).toBe(`${SLUG}/${account?.id}/${token?.id}`);
+  if (withKey) expect(byType("StackApiKey")?.id).toBe(`${SLUG}/${keyToken?.id}`);
+  const secretOf = (type: string, output: string) => {
+    const stored = byType(type)?.outputs?.[output] as { plaintext?: string } | undefined;
+    return JSON.parse(stored?.plaintext ?? "null") as string;
+  };
+  const onStack = async (path: string, secret: string) =>
+    (
+      await fetch(`${emulator.url}/grafana/${SLUG}${path}`, {
+        headers: { authorization: `Bearer ${secret}` },
+      })
+    ).status;
+  // An Editor reads the org; the Admin key also lists the accounts.
+  expect(await onStack("/api/org", secretOf("StackServiceAccountToken", "key"))).toBe(200);
+  if (withKey) expect(await onStack("/api/serviceaccounts/search", secretOf("StackApiKey", "key"))).toBe(200);
+  await project.refresh({ expectNoChanges: true });
+}
+
+describe("after a lost create response, on a stack without API keys", () => {
+  let emulator: TestEmulator | undefined;
+  let project: CliProject | undefined;
+  afterEach(async () => {
+    try {
+      await project?.dispose();
+    } finally {
+      await emulator?.close();
+      project = undefined;
+      emulator = undefined;
+    }
+  });
+
+  test("of each service account and each token (the key's too), the same up converges, nothing left over", async () => {
+    emulator = await startTestEmulator({ rateLimitPerHour: 0 });
+    project = await createProject({
+      projectName: "faults-lost-accounts",
+      url: emulator.url,
+      source: declaredProgram(accountDeclarations({ withKey: true })),
+    });
+    // Both accounts' creates and both tokens' creates lose their answers once.
+    await emulator.addFaults([
+      { method: "POST", path: SA_PATH, kind: "lost-response", count: 2 },
+      { method: "POST", path: SA_TOKENS_PATH, kind: "lost-response", count: 2 },
+    ]);
+    const first = await failureOf(() => project!.up());
+    expect(first ? errorLines(first.output) : []).toEqual([]);
+    expect((await emulator.requests()).filter((r) => r.fault === "lost-response")).toHaveLength(4);
+    await emulator.clearFaults();
+    await expectAccountsInState(emulator, project, true);
+  });
+
+  /** Deletes the leftover token through the instance proxy, as a user would. */
+  async function deleteLeftoverToken(emulator: TestEmulator): Promise<void> {
+    const s = await emulator.state();
+    const t = s.serviceAccountTokens.find((x) => x.name === "deployer-token");
+    const res = await fetch(
+      `${emulator.url}/api/instances/${SLUG}/api/serviceaccounts/${t?.serviceAccountId}/tokens/${t?.id}`,
+      {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${DEFAULT_TOKEN}`, "x-request-id": randomUUID() },
+      },
+    );
+    expect(res.status).toBe(200);
+  }
+
+  test.each<[string, RegExp, FaultSpec[], RegExp, "adopt" | "delete token"]>([
+    [
+      "service account, and the look-ups after it fail",
+      /creating service account "deployer"/,
+      [
+        { method: "POST", path: SA_PATH, kind: "lost-response", count: 1 },
+        {
+          method: "GET",
+          path: `^/api/instances/${SLUG}/api/serviceaccounts/search$`,
+          kind: "reset",
+          count: 40,
+        },
+      ],
+      /a service account with this name already exists on the stack \(perhaps made by an interrupted run\)\. Set adoptExisting: true/,
+      "adopt",
+    ],
+    [
+      "service-account token, and the look-ups after it fail",
+      /creating token "deployer-token" of service account \d+/,
+      [
+        { method: "POST", path: SA_TOKENS_PATH, kind: "lost-response", count: 1 },
+        { method: "GET", path: SA_TOKENS_PATH, kind: "reset", count: 40 },
+      ],
+      /a service account token with this name already exists on the stack \(perhaps left by an interrupted run/,
+      "delete token",
+    ],
+  ])(
+    "of a %s: the up names the operation, the next says how to resolve it, and then it converges",
+    async (_what, operation, faults, conflict, resolution) => {
+      emulator = await startTestEmulator({ rateLimitPerHour: 0 });
+      project = await createProject({
+        projectName: "faults-lost-accounts-unresolved",
+        url: emulator.url,
+        // One account and one token, so that the faults meet theirs.
+        source: declaredProgram(accountDeclarations({ withKey: false })),
+      });
+      await emulator.addFaults(faults);
+      const first = await failureOf(() => project!.up());
+      await emulator.clearFaults();
+      expect(first).toBeDefined();
+      const errors = errorLines(first?.output ?? "").filter((l) => !/error: update failed$/.test(l));
+      expect(errors.filter((l) => operation.test(l)).join("\n")).toMatch(/lost/);
+
+      const second = await failureOf(() => project!.up());
+      expect(second).toBeDefined();
+      expect(errorLines(second?.output ?? "").join("\n")).toMatch(conflict);
+
+      if (resolution === "adopt")
+        setDeclared(project, accountDeclarations({ adoptAccount: true, withKey: false }));
+      else await deleteLeftoverToken(emulator);
+      await project.up();
+      await expectAccountsInState(emulator, project, false);
     },
   );
 });

@@ -1,10 +1,11 @@
-// The fault-injection suite's first scenario, through the real CLI: a seeded mix of faults on every route of the
-// emulator (20% 503, 10% 429 with Retry-After: 1, 5% connection resets, 3% lost responses on
-// creates) while the real engine runs `pulumi up` of 5 stacks, 20 access policies, 20 tokens,
-// 10 plugin installations and 5 stack API keys. Each `up` either completes or fails with a message
-// that names what failed; a second (or third) `up`, faults still on, completes. Then, faults off,
-// the emulator holds exactly the declared objects (no duplicate by natural key, no orphan), the
-// ids in state are the emulator's, and `refresh` and `preview` find nothing to change.
+// The fault-injection suite's first scenario, through the real CLI: a seeded mix of faults on every
+// route of the emulator (20% 503, 10% 429 with Retry-After: 1, 5% connection resets, 3% lost
+// responses on creates) while the real engine runs `pulumi up` of 5 stacks, 20 access policies,
+// 20 tokens, 10 plugin installations, 5 stack API keys and 5 service accounts with a token each.
+// Each `up` either completes or fails with a message that names what failed; a second (or third)
+// `up`, faults still on, completes. Then, faults off, the emulator holds exactly the declared
+// objects (no duplicate by natural key, no orphan), the ids in state are the emulator's, and
+// `refresh` and `preview` find nothing to change.
 import type { FaultSpec } from "../../emulator";
 import { expectClearFailure, expectExactlyDeclared, faultSummary, program, upUntilConverged } from "./fleet";
 import {
@@ -21,10 +22,11 @@ const SEEDS = (process.env["FAULT_SEEDS"] ?? "1,2,3").split(",").map(Number);
 
 /**
  * Creates are POSTs to a collection: lost responses are injected on the creates of stacks,
- * policies, tokens, plugins and stack API keys.
+ * policies, tokens, plugins, stack API keys, service accounts and their tokens.
  */
 const LOST_RESPONSE_PATHS =
-  "^/api/(instances|v1/accesspolicies|v1/tokens|instances/[^/]+/plugins|instances/[^/]+/api/auth/keys)$";
+  "^/api/(instances|v1/accesspolicies|v1/tokens|instances/[^/]+/plugins|instances/[^/]+/api/auth/keys" +
+  "|instances/[^/]+/api/serviceaccounts(/\\d+/tokens)?)$";
 
 /**
  * The mix. The emulator evaluates every matching fault for each request and the first that fires

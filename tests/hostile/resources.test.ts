@@ -47,6 +47,9 @@ beforeAll(async () => {
     slugReuseWindowMs: 0,
     pluginBusyMs: 0,
     rateLimitPerHour: 0,
+    // The stacks' Grafana still has API keys, so that StackApiKey's own route is the one faulted;
+    // service accounts are there in either mode.
+    stackApiKeys: "legacy",
   });
   proxy = await recordingProxy(em.url);
   control = controlOf(em.url);
@@ -152,6 +155,42 @@ const CASES: Case[] = [
     works: async (outs) =>
       (
         await fetch(`${em.url}/grafana/hkey/api/auth/keys`, {
+          headers: { authorization: `Bearer ${String(outs["key"])}` },
+        })
+      ).status === 200,
+  },
+  {
+    kind: "StackServiceAccount",
+    route: "^/api/instances/hsa/api/serviceaccounts$",
+    inputs: async () => {
+      await stackBehindTheBack("hsa");
+      return { stackSlug: "hsa", name: "hsa-account", role: "Viewer" };
+    },
+    held: (s) =>
+      s.serviceAccounts
+        .filter((a) => a.stackSlug === "hsa" && a.name === "hsa-account")
+        .map((a) => `hsa/${a.id}`),
+  },
+  {
+    kind: "StackServiceAccountToken",
+    route: "^/api/instances/hsat/api/serviceaccounts/\\d+/tokens$",
+    inputs: async () => {
+      await stackBehindTheBack("hsat");
+      const sa = await api("POST", "/api/instances/hsat/api/serviceaccounts", {
+        name: "holder",
+        role: "Viewer",
+      });
+      if (sa.status !== 200 && sa.status !== 201) throw new Error(`service account: ${sa.status}`);
+      return { stackSlug: "hsat", serviceAccountId: sa.body.id, name: "hsat-token" };
+    },
+    held: (s) =>
+      s.serviceAccountTokens
+        .filter((t) => t.stackSlug === "hsat" && t.name === "hsat-token")
+        .map((t) => `hsat/${t.serviceAccountId}/${t.id}`),
+    secretField: "key",
+    works: async (outs) =>
+      (
+        await fetch(`${em.url}/grafana/hsat/api/org`, {
           headers: { authorization: `Bearer ${String(outs["key"])}` },
         })
       ).status === 200,

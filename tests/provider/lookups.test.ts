@@ -1,4 +1,10 @@
-import { getAccessPolicies, getPluginInstallations, getStack, getStackRegions } from "../../provider/lookups";
+import {
+  getAccessPolicies,
+  getPluginInstallations,
+  getStack,
+  getStackRegions,
+  getStackServiceAccounts,
+} from "../../provider/lookups";
 import { ENV_TOKEN, setPulumiConfig } from "../../provider/config";
 import { strictFromEnv } from "../support/emulatorMode";
 import { rejection, useEmulator, type TestEmulator } from "./emulatorEnv";
@@ -100,6 +106,43 @@ describe("lookup functions against the emulator", () => {
     const e = await rejection(getPluginInstallations({ stackSlug: "nostack" }));
     expect(e.name).toBe("NotFoundError");
     expect(e.message).toMatch(/^getPluginInstallations\(\{ stackSlug: "nostack" \}\): .*404/);
+  });
+
+  test("getStackServiceAccounts follows the search's pages to the end, and filters by exact name", async () => {
+    await em.api("POST", "/api/instances", { name: "many", slug: "many", deleteProtection: false });
+    // More accounts than a page of the search holds (1000).
+    const total = 1003;
+    const names = Array.from({ length: total }, (_, i) => `bot ${String(i).padStart(4, "0")}`);
+    for (let i = 0; i < names.length; i += 50) {
+      await Promise.all(
+        names.slice(i, i + 50).map(async (name) => {
+          const r = await em.api("POST", "/api/instances/many/api/serviceaccounts", { name, role: "Viewer" });
+          expect(r.status).toBe(200);
+        }),
+      );
+    }
+    await em.clearRequests();
+    const all = await getStackServiceAccounts({ stackSlug: "many" });
+    expect(all).toHaveLength(total);
+    expect(new Set(all.map((a) => a.name))).toEqual(new Set(names));
+    expect(all[0]).toMatchObject({ id: expect.any(Number), name: "bot 0000", role: "Viewer" });
+    const pages = (await em.requests()).map((r) => [r.path, r.query["page"], r.query["perpage"], r.status]);
+    expect(pages).toEqual([
+      ["/api/instances/many/api/serviceaccounts/search", "1", "1000", 200],
+      ["/api/instances/many/api/serviceaccounts/search", "2", "1000", 200],
+    ]);
+
+    // The search matches parts of names: "bot 0001" finds "bot 0001 (old)" too; the lookup answers
+    // the exact name only.
+    await em.api("POST", "/api/instances/many/api/serviceaccounts", { name: "bot 0001 (old)", role: "None" });
+    expect(
+      (await getStackServiceAccounts({ stackSlug: "many", name: "bot 0001" })).map((a) => a.name),
+    ).toEqual(["bot 0001"]);
+    expect(await getStackServiceAccounts({ stackSlug: "many", name: "nobody" })).toEqual([]);
+
+    const e = await rejection(getStackServiceAccounts({ stackSlug: "nostack" }));
+    expect(e.name).toBe("NotFoundError");
+    expect(e.message).toMatch(/^getStackServiceAccounts\(\{ stackSlug: "nostack" \}\): .*404/);
   });
 
   test("lookups resolve credentials like the resources: a bad token is a 401; none at all says how to set one", async () => {

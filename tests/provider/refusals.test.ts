@@ -34,7 +34,13 @@ describe.each([
 ])("refusals, emulator answering as %s", (_mode, strict) => {
   let em: TestEmulator;
   beforeAll(async () => {
-    em = await useEmulator({ readinessDelayMs: 0, slugReuseWindowMs: 0, strictContract: strict });
+    // Legacy API keys, so that StackApiKey meets its own route; service accounts are there in either mode.
+    em = await useEmulator({
+      readinessDelayMs: 0,
+      slugReuseWindowMs: 0,
+      strictContract: strict,
+      stackApiKeys: "legacy",
+    });
   });
   afterAll(async () => {
     await releaseStackAdminKeys(getClient());

@@ -9,7 +9,7 @@ const releaseStackAdminKeys = () => releaseKeysOf(getClient());
 
 let em: TestEmulator;
 beforeAll(async () => {
-  em = await useEmulator({ readinessDelayMs: 0 });
+  em = await useEmulator({ readinessDelayMs: 0, stackApiKeys: "legacy" });
 });
 afterAll(async () => {
   await releaseStackAdminKeys();

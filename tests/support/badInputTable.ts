@@ -1,10 +1,17 @@
 /**
- * The bad-input table: bad values for each input of the five resources, each with the property the
+ * The bad-input table: bad values for each input of the seven resources, each with the property the
  * check must name and the rule its reason must state. The unit table (tests/unit) checks every case
  * against each resource's `check`; the fault suite runs one batch of each kind through the real
  * CLI's `pulumi preview`.
  */
-export type Kind = "Stack" | "AccessPolicy" | "Token" | "PluginInstallation" | "StackApiKey";
+export type Kind =
+  | "Stack"
+  | "AccessPolicy"
+  | "Token"
+  | "PluginInstallation"
+  | "StackApiKey"
+  | "StackServiceAccount"
+  | "StackServiceAccountToken";
 
 /** Remove the input altogether. */
 export const MISSING = Symbol("missing");
@@ -36,6 +43,12 @@ const PLUGIN_RULE = "must be a plugin id from the Grafana catalog, e.g. grafana-
 export const VERSION_RULE = 'must be "latest" or a version such as 1.2.3';
 const KEY_NAME_RULE = "must be a non-empty string of at most 190 characters";
 const ROLE_RULE = 'must be "Viewer", "Editor" or "Admin"';
+const ACCOUNT_NAME_RULE = "must be a non-empty string of at most 255 characters";
+const ACCOUNT_ROLE_RULE = 'must be "Viewer", "Editor", "Admin" or "None"';
+const ACCOUNT_ID_RULE =
+  "must be the numeric id of a service account of the stack (StackServiceAccount.serviceAccountId)";
+const TTL_MAX_RULE =
+  "must be at most 315360000 (10 years); leave it out (or 0) for a token that never expires";
 
 const elevenLabels = Object.fromEntries([...Array(11).keys()].map((i) => [`k${i}`, "v"]));
 
@@ -303,6 +316,125 @@ export const CASES: BadCase[] = [
     property: "adoptExisting",
     rule: "stack API keys cannot be adopted",
   },
+
+  // StackServiceAccount
+  {
+    kind: "StackServiceAccount",
+    input: "stackSlug",
+    value: "My-Stack",
+    property: "stackSlug",
+    rule: SLUG_RULE,
+  },
+  { kind: "StackServiceAccount", input: "stackSlug", value: MISSING, property: "stackSlug", rule: SLUG_RULE },
+  { kind: "StackServiceAccount", input: "name", value: "", property: "name", rule: ACCOUNT_NAME_RULE },
+  { kind: "StackServiceAccount", input: "name", value: "   ", property: "name", rule: ACCOUNT_NAME_RULE },
+  {
+    kind: "StackServiceAccount",
+    input: "name",
+    value: "n".repeat(256),
+    property: "name",
+    rule: ACCOUNT_NAME_RULE,
+  },
+  { kind: "StackServiceAccount", input: "name", value: MISSING, property: "name", rule: ACCOUNT_NAME_RULE },
+  { kind: "StackServiceAccount", input: "role", value: "Owner", property: "role", rule: ACCOUNT_ROLE_RULE },
+  { kind: "StackServiceAccount", input: "role", value: "viewer", property: "role", rule: ACCOUNT_ROLE_RULE },
+  { kind: "StackServiceAccount", input: "role", value: MISSING, property: "role", rule: ACCOUNT_ROLE_RULE },
+  {
+    kind: "StackServiceAccount",
+    input: "isDisabled",
+    value: "false",
+    property: "isDisabled",
+    rule: BOOLEAN_RULE,
+  },
+  {
+    kind: "StackServiceAccount",
+    input: "adoptExisting",
+    value: "yes",
+    property: "adoptExisting",
+    rule: BOOLEAN_RULE,
+  },
+  { kind: "StackServiceAccount", input: "roles", value: ["Viewer"], property: "roles", rule: UNKNOWN_RULE },
+
+  // StackServiceAccountToken
+  {
+    kind: "StackServiceAccountToken",
+    input: "stackSlug",
+    value: "stack_1",
+    property: "stackSlug",
+    rule: SLUG_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "serviceAccountId",
+    value: "12",
+    property: "serviceAccountId",
+    rule: ACCOUNT_ID_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "serviceAccountId",
+    value: 0,
+    property: "serviceAccountId",
+    rule: ACCOUNT_ID_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "serviceAccountId",
+    value: 2.5,
+    property: "serviceAccountId",
+    rule: ACCOUNT_ID_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "serviceAccountId",
+    value: MISSING,
+    property: "serviceAccountId",
+    rule: ACCOUNT_ID_RULE,
+  },
+  { kind: "StackServiceAccountToken", input: "name", value: "", property: "name", rule: KEY_NAME_RULE },
+  {
+    kind: "StackServiceAccountToken",
+    input: "name",
+    value: "n".repeat(191),
+    property: "name",
+    rule: KEY_NAME_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "secondsToLive",
+    value: -1,
+    property: "secondsToLive",
+    rule: "must be 0 or more (0: no expiry)",
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "secondsToLive",
+    value: 315360001,
+    property: "secondsToLive",
+    rule: TTL_MAX_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "secondsToLive",
+    value: 0.5,
+    property: "secondsToLive",
+    rule: "must be a whole number of seconds",
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "secondsToLive",
+    value: "3600",
+    property: "secondsToLive",
+    rule: "must be a whole number of seconds (0: no expiry)",
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "adoptExisting",
+    value: true,
+    property: "adoptExisting",
+    rule: "service account tokens cannot be adopted",
+  },
+  { kind: "StackServiceAccountToken", input: "ttl", value: 60, property: "ttl", rule: UNKNOWN_RULE },
 ];
 
 /** Valid inputs of each kind; every case changes one input of these. */
@@ -317,6 +449,8 @@ export const VALID: Record<Kind, Record<string, unknown>> = {
   Token: { region: "us", accessPolicyId: "abc123", name: "good" },
   PluginInstallation: { stackSlug: "goodslug", plugin: "grafana-clock-panel" },
   StackApiKey: { stackSlug: "goodslug", name: "good", role: "Viewer" },
+  StackServiceAccount: { stackSlug: "goodslug", name: "CI bot", role: "Editor" },
+  StackServiceAccountToken: { stackSlug: "goodslug", serviceAccountId: 2, name: "good" },
 };
 
 /** Several cases on one resource: the inputs `cases` set (or remove) on top of the valid ones. */

@@ -13,6 +13,9 @@ export interface LiveObjects {
   tokens: any[];
   plugins: any[];
   stackApiKeys: any[];
+  /** Service accounts of the stacks' Grafana (StackServiceAccount, and StackApiKey on stacks without API keys). */
+  serviceAccounts: any[];
+  serviceAccountTokens: any[];
 }
 
 export interface TestEmulator extends EmulatorControl {
@@ -60,6 +63,8 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
         tokens: s.tokens,
         plugins: s.plugins,
         stackApiKeys: s.stackApiKeys.filter((k: any) => !String(k.name).startsWith(TEMP_KEY_PREFIX)),
+        serviceAccounts: s.serviceAccounts,
+        serviceAccountTokens: s.serviceAccountTokens,
       };
     },
     close: () => em.close(),

@@ -66,6 +66,25 @@ export interface EmulatorState {
     expiration: string | null;
     createdAt: string;
   }[];
+  serviceAccounts: {
+    id: number;
+    stackSlug: string | null;
+    name: string;
+    login: string;
+    role: string;
+    isDisabled: boolean;
+    createdAt: string;
+  }[];
+  serviceAccountTokens: {
+    id: number;
+    stackSlug: string | null;
+    serviceAccountId: number;
+    name: string;
+    created: string;
+    expiration: string | null;
+    hasExpired: boolean;
+    lastUsedAt: string | null;
+  }[];
 }
 
 export function controlOf(url: string): EmulatorControl {

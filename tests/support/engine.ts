@@ -25,7 +25,14 @@ export const repoRoot = findRepoRoot(__dirname);
 // -------------------------------------------------------------------------------------------------
 // Programs
 
-export type Kind = "Stack" | "AccessPolicy" | "Token" | "PluginInstallation" | "StackApiKey";
+export type Kind =
+  | "Stack"
+  | "AccessPolicy"
+  | "Token"
+  | "PluginInstallation"
+  | "StackApiKey"
+  | "StackServiceAccount"
+  | "StackServiceAccountToken";
 
 /** A resource of the declared program: `new <kind>(name, args)`. */
 export interface Declared {

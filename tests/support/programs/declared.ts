@@ -8,10 +8,25 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "pulumi-grafana-cloud";
+import {
+  AccessPolicy,
+  PluginInstallation,
+  Stack,
+  StackApiKey,
+  StackServiceAccount,
+  StackServiceAccountToken,
+  Token,
+} from "pulumi-grafana-cloud";
 
 interface Declared {
-  kind: "Stack" | "AccessPolicy" | "Token" | "PluginInstallation" | "StackApiKey";
+  kind:
+    | "Stack"
+    | "AccessPolicy"
+    | "Token"
+    | "PluginInstallation"
+    | "StackApiKey"
+    | "StackServiceAccount"
+    | "StackServiceAccountToken";
   name: string;
   args: unknown;
 }
@@ -45,6 +60,8 @@ const constructors: Record<Declared["kind"], (name: string, args: AnyArgs) => pu
   Token: (name, args) => new Token(name, args),
   PluginInstallation: (name, args) => new PluginInstallation(name, args),
   StackApiKey: (name, args) => new StackApiKey(name, args),
+  StackServiceAccount: (name, args) => new StackServiceAccount(name, args),
+  StackServiceAccountToken: (name, args) => new StackServiceAccountToken(name, args),
 };
 
 for (const d of spec.resources) {
