@@ -1,5 +1,5 @@
-// Where the repository and its toolchain are: shared by the CLI harness (tests, demo, pipeline
-// script) and the inline-program harness (benchmark).
+// Where the repository and its toolchain are: shared by the CLI harness (tests, demo, benchmark,
+// pipeline script).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";

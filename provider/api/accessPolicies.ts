@@ -7,10 +7,12 @@
  */
 import { z } from "zod";
 import type { ApiClient } from "../client/http";
-import { paginate } from "../client/paging";
+import { listPage, paginate } from "../client/paging";
 import { path } from "../client/path";
 import { WRITE_SAFE } from "../client/retry";
 import { needed } from "../client/schema";
+import { listItem, sharedRead, type Collection } from "./sharedReads";
+import { changesTokenList } from "./tokens";
 
 export const labelPolicySchema = z.looseObject({ selector: z.string().optional() });
 export const realmSchema = z.looseObject({
@@ -124,4 +126,47 @@ export function listAccessPolicies(
   } = {},
 ): Promise<AccessPolicyResponse[]> {
   return paginate(c, { path: base, query: { region, ...filters }, item: accessPolicySchema });
+}
+
+/** What a list item must show to answer a read: the service always sends these. */
+const POLICY_LIST_KEYS = ["displayName", "status", "createdAt", "updatedAt"];
+
+function policyCollection(c: ApiClient, region: string): Collection<AccessPolicyResponse> {
+  return {
+    key: `accesspolicies ${region}`,
+    get: (id) => getAccessPolicy(c, region, id),
+    async page(cursor) {
+      const { items, next } = await listPage(
+        c,
+        { path: base, query: { region, pageSize: 500 }, item: z.unknown() },
+        cursor,
+      );
+      return {
+        items: items.map((raw) => listItem(raw, accessPolicySchema, POLICY_LIST_KEYS, (p) => p["id"])),
+        next,
+      };
+    },
+    // The same writes as the token list: a policy's own, and none of a token's changes a policy,
+    // but one watch for both keeps the rule simple and errs on the fresh side.
+    changedBy: changesTokenList,
+    project: (p) => [
+      p.orgId ?? null,
+      p.name,
+      p.displayName ?? null,
+      p.scopes,
+      p.realms,
+      p.conditions ?? null,
+      p.status ?? null,
+      p.createdAt,
+      p.updatedAt,
+    ],
+  };
+}
+
+/**
+ * A policy as `getAccessPolicy` answers it, for `pulumi refresh`: the reads of one region in one
+ * process share the policy list (see sharedReads.ts).
+ */
+export function readAccessPolicy(c: ApiClient, region: string, id: string): Promise<AccessPolicyResponse> {
+  return sharedRead(c, policyCollection(c, region), id);
 }

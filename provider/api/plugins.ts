@@ -8,6 +8,7 @@ import { isOperationInProgressAnswer } from "../client/errors";
 import type { ApiClient } from "../client/http";
 import { path } from "../client/path";
 import { DEFAULT_RETRY, retryPolicy, WRITE_SAFE } from "../client/retry";
+import { listItem, sharedRead, type Collection } from "./sharedReads";
 
 /** An installation as GET/POST/DELETE answer it; unknown fields pass through. */
 export const pluginInstallationSchema = z.looseObject({
@@ -111,4 +112,51 @@ export function updatePluginVersion(
 
 export async function uninstallPlugin(c: ApiClient, stack: string, plugin: string): Promise<void> {
   await c.request({ method: "DELETE", path: one(stack, plugin), schema: z.unknown(), retry: PLUGIN_RETRY });
+}
+
+/**
+ * Writes that change what a stack's plugin list shows: its plugins', and the stack's own (a
+ * deleted stack takes its plugins along). Keys and service accounts under the stack do not.
+ */
+const changesPluginList = (p: string): boolean => /^\/api\/instances\/[^/]+(\/plugins(\/[^/]+)?)?$/.test(p);
+
+/** What a list item must show to answer a read: `latestVersion` would otherwise pass for the installed one. */
+const PLUGIN_LIST_KEYS = ["latestVersion"];
+
+const pluginListSchema = z.looseObject({ items: z.array(z.unknown()).nullish() });
+
+function pluginCollection(c: ApiClient, stack: string): Collection<PluginInstallationResponse> {
+  return {
+    key: `plugins ${stack}`,
+    get: (plugin) => getPluginInstallation(c, stack, plugin),
+    // The list answers every installation of the stack at once; it takes no paging parameters.
+    async page() {
+      const r = await c.request({
+        method: "GET",
+        path: base(stack),
+        schema: pluginListSchema,
+        retry: PLUGIN_RETRY,
+      });
+      return {
+        items: (r.items ?? []).map((raw) =>
+          listItem(raw, pluginInstallationSchema, PLUGIN_LIST_KEYS, (p) => p["pluginSlug"]),
+        ),
+        next: undefined,
+      };
+    },
+    changedBy: changesPluginList,
+    project: (p) => [p.id, p.pluginSlug, p.pluginName ?? null, p.version, p.latestVersion ?? null],
+  };
+}
+
+/**
+ * An installation as `getPluginInstallation` answers it, for `pulumi refresh`: the reads of one
+ * stack's plugins in one process share the stack's plugin list (see sharedReads.ts).
+ */
+export function readPluginInstallation(
+  c: ApiClient,
+  stack: string,
+  plugin: string,
+): Promise<PluginInstallationResponse> {
+  return sharedRead(c, pluginCollection(c, stack), plugin);
 }

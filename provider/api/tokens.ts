@@ -9,10 +9,11 @@
  */
 import { z } from "zod";
 import type { ApiClient } from "../client/http";
-import { paginate } from "../client/paging";
+import { listPage, paginate } from "../client/paging";
 import { path } from "../client/path";
 import { WRITE_SAFE } from "../client/retry";
 import { needed } from "../client/schema";
+import { listItem, sharedRead, type Collection } from "./sharedReads";
 
 /** A token as the contract promises it: only `accessPolicyId` and `name` are sure to be there. */
 export const tokenContractSchema = z.looseObject({
@@ -106,4 +107,40 @@ export function listTokens(
   filters: { accessPolicyId?: string; name?: string } = {},
 ): Promise<TokenResponse[]> {
   return paginate(c, { path: base, query: { region, ...filters }, item: tokenSchema });
+}
+
+/**
+ * Writes that change what the token list shows: tokens, and policies (deleting one deletes its
+ * tokens).
+ */
+export const changesTokenList = (p: string): boolean =>
+  p.startsWith("/api/v1/tokens") || p.startsWith("/api/v1/accesspolicies");
+
+/** What a list item must show to answer a read: the service always sends these. */
+const TOKEN_LIST_KEYS = ["displayName", "createdAt", "updatedAt"];
+
+function tokenCollection(c: ApiClient, region: string): Collection<TokenResponse> {
+  return {
+    key: `tokens ${region}`,
+    get: (id) => getToken(c, region, id),
+    async page(cursor) {
+      const { items, next } = await listPage(
+        c,
+        { path: base, query: { region, pageSize: 500 }, item: z.unknown() },
+        cursor,
+      );
+      return { items: items.map((raw) => listItem(raw, tokenSchema, TOKEN_LIST_KEYS, (t) => t["id"])), next };
+    },
+    changedBy: changesTokenList,
+    project: (t) => [t.accessPolicyId, t.name, t.displayName, t.expiresAt ?? null, t.createdAt, t.updatedAt],
+  };
+}
+
+/**
+ * A token as `getToken` answers it, for `pulumi refresh`: the reads of one region in one process
+ * share the token list (see sharedReads.ts), so a refresh of many tokens costs a few list pages.
+ * Expired tokens are not listed (the service deletes them); their reads are GETs, which answer 404.
+ */
+export function readToken(c: ApiClient, region: string, id: string): Promise<TokenResponse> {
+  return sharedRead(c, tokenCollection(c, region), id);
 }

@@ -152,8 +152,22 @@ interface Answer {
   body: ParsedBody;
 }
 
+/**
+ * The writes (every method but GET) made through one client to the API host on paths that
+ * `matches` accepts: how many have begun, and how many have not ended yet. Readers that keep what a
+ * list answered compare these counts to know whether a write may have changed it since.
+ */
+export interface WriteWatch {
+  readonly matches: (path: string) => boolean;
+  /** Writes begun so far. */
+  begun: number;
+  /** Writes begun and not ended (answered, failed or given up). */
+  inFlight: number;
+}
+
 export class ApiClient {
   private readonly http: AxiosInstance;
+  private readonly watches: WriteWatch[] = [];
   private readonly opts: Required<Omit<ClientOptions, "userAgent" | "sleep">> & { userAgent: string };
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -184,8 +198,32 @@ export class ApiClient {
     return this.opts.retryBudgetMs;
   }
 
+  /** Counts, from now on, the writes this client makes to the API host on paths `matches` accepts. */
+  watchWrites(matches: (path: string) => boolean): WriteWatch {
+    const watch: WriteWatch = { matches, begun: 0, inFlight: 0 };
+    this.watches.push(watch);
+    return watch;
+  }
+
   /** Makes one call (with retries) and returns the zod-parsed body. */
   async request<S extends z.ZodType>(req: RequestOptions<S>): Promise<z.output<S>> {
+    // Writes to a stack's own Grafana (another base URL) change nothing the Cloud API lists.
+    const watching =
+      req.method === "GET" || req.baseUrl !== undefined
+        ? []
+        : this.watches.filter((w) => w.matches(req.path));
+    for (const w of watching) {
+      w.begun += 1;
+      w.inFlight += 1;
+    }
+    try {
+      return await this.call(req);
+    } finally {
+      for (const w of watching) w.inFlight -= 1;
+    }
+  }
+
+  private async call<S extends z.ZodType>(req: RequestOptions<S>): Promise<z.output<S>> {
     const policy = req.retry ?? DEFAULT_RETRY;
     const limit = policy.limit ?? this.opts.maxRetries + 1;
     const call = this.open(req);

@@ -31,6 +31,23 @@ export function cursorOf(nextPage: string | null | undefined): string | undefine
   return cursor ? cursor : undefined;
 }
 
+/** One page of a cursor-paged list: its items and the cursor of the next page (none on the last). */
+export async function listPage<T extends z.ZodType>(
+  client: ApiClient,
+  req: { path: ApiPath; query: Record<string, string | number | undefined>; item: T },
+  cursor: string | undefined,
+): Promise<{ items: z.output<T>[]; next: string | undefined }> {
+  // The link's other parameters are not relied upon: the original query (region, filters) is
+  // sent again with the new cursor, so a link that drops `region` still works.
+  const body = await client.request({
+    method: "GET",
+    path: req.path,
+    query: { ...req.query, pageCursor: cursor },
+    schema: pageSchema(req.item),
+  });
+  return { items: body.items ?? [], next: cursorOf(body.metadata?.pagination?.nextPage) };
+}
+
 export async function paginate<T extends z.ZodType>(
   client: ApiClient,
   req: { path: ApiPath; query: Record<string, string | number | undefined>; item: T; maxPages?: number },
@@ -40,16 +57,8 @@ export async function paginate<T extends z.ZodType>(
   let cursor: string | undefined;
   const maxPages = req.maxPages ?? 10_000;
   for (let page = 0; page < maxPages; page++) {
-    // The link's other parameters are not relied upon: the original query (region, filters) is
-    // sent again with the new cursor, so a link that drops `region` still works.
-    const body = await client.request({
-      method: "GET",
-      path: req.path,
-      query: { ...req.query, pageCursor: cursor },
-      schema: pageSchema(req.item),
-    });
-    items.push(...(body.items ?? []));
-    const next = cursorOf(body.metadata?.pagination?.nextPage);
+    const { items: these, next } = await listPage(client, req, cursor);
+    items.push(...these);
     if (!next || seen.has(next)) return items;
     seen.add(next);
     cursor = next;

@@ -7,8 +7,8 @@ import { z } from "zod";
 import {
   createAccessPolicy,
   deleteAccessPolicy,
-  getAccessPolicy,
   listAccessPolicies,
+  readAccessPolicy,
   updateAccessPolicy,
   type AccessPolicyResponse,
 } from "../api/accessPolicies";
@@ -338,7 +338,7 @@ export const accessPolicy = defineResource({
 
   async read(id, props, { client }) {
     const region = String(props["region"]);
-    const p = await getAccessPolicy(client, region, id);
+    const p = await readAccessPolicy(client, region, id);
     return toOutputs(p, region, Boolean(props["adoptExisting"]), knownFrom(props));
   },
 

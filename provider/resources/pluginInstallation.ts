@@ -14,6 +14,7 @@ import {
   getPluginInstallation,
   installPlugin,
   isOperationInProgress,
+  readPluginInstallation,
   uninstallPlugin,
   updatePluginVersion,
   type PluginInstallationResponse,
@@ -122,10 +123,13 @@ async function converge(client: ApiClient, p: PluginInstallationResponse, inputs
   return updatePluginVersion(client, inputs.stackSlug, inputs.plugin, inputs.version);
 }
 
-/** The installation, or undefined when the plugin (or the stack) is not there. */
-async function findInstallation(client: ApiClient, stackSlug: string, plugin: string) {
+/**
+ * The installation, or undefined when the plugin (or the stack) is not there. `shared`: for
+ * refresh, where the reads of one stack's plugins share its plugin list.
+ */
+async function findInstallation(client: ApiClient, stackSlug: string, plugin: string, shared = false) {
   try {
-    return await getPluginInstallation(client, stackSlug, plugin);
+    return await (shared ? readPluginInstallation : getPluginInstallation)(client, stackSlug, plugin);
   } catch (e) {
     if (isNotFoundError(e)) return undefined;
     throw e;
@@ -248,7 +252,7 @@ export const pluginInstallation = defineResource({
   async read(id, props, { client }) {
     const { stackSlug, plugin } = parsePluginInstallationId(id);
     // Not found when the plugin was uninstalled or the stack no longer exists: either way it is gone.
-    const p = await findInstallation(client, stackSlug, plugin);
+    const p = await findInstallation(client, stackSlug, plugin, true);
     if (!p) return undefined;
     // `latest` is kept as declared; a pinned version takes the installed one, so that refresh
     // shows a change made behind Pulumi's back and the next `up` puts the pinned one back.

@@ -8,8 +8,8 @@ import { z } from "zod";
 import {
   createToken,
   deleteToken,
-  getToken,
   listTokens,
+  readToken,
   updateToken,
   type TokenResponse,
 } from "../api/tokens";
@@ -178,7 +178,7 @@ export const token = defineResource({
   // service, so they read as gone.
   async read(id, props, { client }) {
     const region = String(props["region"]);
-    return toOutputs(await getToken(client, region, id), region, String(props["token"] ?? ""));
+    return toOutputs(await readToken(client, region, id), region, String(props["token"] ?? ""));
   },
 
   async update(id, olds, inputs, { client }) {

@@ -1,15 +1,15 @@
 /**
- * Helpers of the benchmark (scripts/bench.ts): an emulator with its control endpoints, readers of
+ * Helpers of the benchmark's measuring side: an emulator with its control endpoints, readers of
  * its request log (counts, a readable summary, concurrency from timestamps), exact `pulumi stack
- * export` sizes, statistics and a description of the machine.
+ * export` sizes, statistics, CPU time and a description of the machine.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { startEmulator, type EmulatorOptions, type RequestLogEntry } from "../../emulator";
-import type { EngineProject } from "../../harness/inline";
+import { startEmulator, type EmulatorOptions, type RequestLogEntry } from "../../../emulator";
+import type { CliProject } from "../../../harness/cli";
 
 export type { RequestLogEntry };
 
@@ -124,13 +124,13 @@ export function apiWindowMs(log: readonly RequestLogEntry[]): number {
 }
 
 /** The exact bytes `pulumi stack export` prints for the project's stack (secrets encrypted). */
-export async function stackExportBytes(project: EngineProject): Promise<number> {
+export async function stackExportBytes(project: CliProject): Promise<number> {
   // `pulumi` resolves to the pinned CLI: the project's PATH starts with <repo>/.tools/bin.
   const { stdout } = await promisify(execFile)(
     "pulumi",
     ["stack", "export", "--stack", project.stackName, "--non-interactive"],
     {
-      cwd: project.workDir,
+      cwd: project.dir,
       env: { ...process.env, ...project.env },
       maxBuffer: 256 * 1024 * 1024,
       encoding: "buffer",
@@ -152,7 +152,7 @@ export interface MachineInfo {
   loadAverageAtStart: number;
 }
 
-export async function machineInfo(project: EngineProject, repoRoot: string): Promise<MachineInfo> {
+export async function machineInfo(project: CliProject, repoRoot: string): Promise<MachineInfo> {
   const { stdout } = await promisify(execFile)("pulumi", ["version"], {
     env: { ...process.env, ...project.env },
   });
@@ -173,39 +173,21 @@ export async function machineInfo(project: EngineProject, repoRoot: string): Pro
   };
 }
 
-type ProviderStub = (kind: string) => unknown;
-const stubModule = require("../../provider/resources/stub") as { providerStub: ProviderStub };
-const shippedProviderStub = stubModule.providerStub;
-const memoized = new Map<string, unknown>();
-
-/**
- * Diagnostic only, in this process: makes `providerStub(kind)` hand every resource of a kind the
- * same stub object, as a memoizing stub.ts would. @pulumi/pulumi caches a dynamic provider's
- * serialization per provider object (a WeakMap in dynamic/index.js), so one object per kind is
- * serialized once instead of once per resource. The serialized text is the same either way, so
- * state made by one variant previews clean with the other.
- */
-export function memoizeProviderStubs(on: boolean): void {
-  stubModule.providerStub = on
-    ? (kind) => {
-        if (!memoized.has(kind)) memoized.set(kind, shippedProviderStub(kind));
-        return memoized.get(kind);
-      }
-    : shippedProviderStub;
-}
-
 /** CPU time used so far by this process and by its waited-for children, in milliseconds. */
 export interface CpuSnapshot {
-  /** This process: the inline program, the Automation API and the emulator. */
+  /** This process: the benchmark and the emulator it runs. */
   selfMs: number;
-  /** Finished children and their descendants: the pulumi CLI and the dynamic provider host. */
+  /**
+   * Finished children and their descendants: the pulumi CLI, the language host with the program,
+   * and the dynamic provider host.
+   */
   childrenMs: number;
 }
 
 /**
  * Reads /proc/self/stat (Linux): the children's CPU time (cutime + cstime) grows when a child that
  * was waited for exits, and includes its own waited-for descendants, so it covers the pulumi CLI
- * and the provider host it starts. Undefined elsewhere.
+ * and the processes it starts. Undefined elsewhere.
  */
 export function cpuSnapshot(): CpuSnapshot | undefined {
   let stat: string;
