@@ -2,9 +2,9 @@
  * Endpoint and credential resolution, at call time only:
  * Pulumi config `grafana-cloud:accessPolicyToken` / `grafana-cloud:url` (handed to the dynamic
  * provider's `configure`), else `GRAFANA_CLOUD_ACCESS_POLICY_TOKEN` / `GRAFANA_CLOUD_API_URL`.
- * Nothing here is captured when a provider is serialized.
+ * Nothing here ends up in the provider module stored in state.
  */
-import { ApiClient } from "./client/http";
+import type { ApiClient } from "./client/http";
 
 export const DEFAULT_API_URL = "https://grafana.com";
 export const CONFIG_TOKEN_KEY = "grafana-cloud:accessPolicyToken";
@@ -68,7 +68,12 @@ export function getClient(): ApiClient {
   const key = `${cfg.url}\u0000${cfg.token}\u0000${JSON.stringify(tuning)}`;
   const known = clients.get(key);
   if (known) return known;
-  const client = new ApiClient({
+  // Required here, not at the top: a program loads this module with the package's root (the
+  // lookups and resolveConfig are exported from it) but needs the HTTP client, axios and its
+  // dependencies (about 70 modules) only when it calls a lookup; the resources make their calls in
+  // the dynamic provider host.
+  const { ApiClient: Client } = require("./client/http") as typeof import("./client/http");
+  const client = new Client({
     baseUrl: cfg.url,
     token: cfg.token,
     userAgent: `pulumi-grafana-cloud/${version}`,

@@ -1,5 +1,5 @@
 /**
- * What the serialized provider stubs load inside the dynamic provider host
+ * What the provider modules in state (resources/stub.ts) load inside the dynamic provider host
  * (`require("pulumi-grafana-cloud/dynamic")`): the implementation of each resource kind, and the
  * `configure` hook that hands the stack configuration to config.ts.
  */

@@ -5,7 +5,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AccessPolicy, PluginInstallation, Stack, StackApiKey, Token } from "pulumi-grafana-cloud";
+import {
+  AccessPolicy,
+  PluginInstallation,
+  Stack,
+  StackApiKey,
+  StackServiceAccount,
+  StackServiceAccountToken,
+  Token,
+} from "pulumi-grafana-cloud";
 
 /** The shape scripts/lib/bench/measure.ts writes. */
 interface CallsSpec {
@@ -18,6 +26,8 @@ interface CallsSpec {
   tokenDisplayName: string;
   plugins: { plugin: string; version: string }[];
   keys: { name: string; role: "Viewer" | "Editor" | "Admin"; secondsToLive?: number }[];
+  serviceAccount: boolean;
+  serviceAccountToken: boolean;
 }
 
 const spec = JSON.parse(fs.readFileSync(path.join(__dirname, "calls.json"), "utf8")) as CallsSpec;
@@ -56,5 +66,19 @@ if (spec.stack) {
       role: k.role,
       ...(k.secondsToLive !== undefined ? { secondsToLive: k.secondsToLive } : {}),
     });
+  }
+  if (spec.serviceAccount) {
+    const account = new StackServiceAccount("service-account", {
+      stackSlug: stack.slug,
+      name: "bench-sa",
+      role: "Viewer",
+    });
+    if (spec.serviceAccountToken) {
+      new StackServiceAccountToken("service-account-token", {
+        stackSlug: stack.slug,
+        serviceAccountId: account.serviceAccountId,
+        name: "bench-sa-token",
+      });
+    }
   }
 }

@@ -1,13 +1,13 @@
 /**
  * The resource classes: one base class does the constructor work every resource shares (the
- * serialized provider stub, the output names, secret outputs, the type token, outputs taken from
+ * provider module, the output names, secret outputs, the type token, outputs taken from
  * the id), and `resourceClass` makes the class of one definition, typed by its Args and outputs:
  *
  *     export class Token extends resourceClass<TokenArgs, TokenOutputs>(token) {}
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROTO_KEY_RULE } from "../rules";
-import { providerStub } from "../stub";
+import { providerModule } from "../stub";
 import type { ClassSpec, ResourceDefinition } from "./define";
 
 /** The declared outputs of a resource class: every output, as a `pulumi.Output` of its type. */
@@ -49,8 +49,14 @@ export function protoKeyPath(v: unknown, at = ""): string | undefined {
   return undefined;
 }
 
-/** A Grafana Cloud resource, type token `pulumi-nodejs:dynamic/grafana-cloud:<kind>`. */
-export abstract class GrafanaResource extends pulumi.dynamic.Resource {
+/**
+ * A Grafana Cloud resource, type token `pulumi-nodejs:dynamic/grafana-cloud:<kind>`: a resource of
+ * the Node.js dynamic provider, as `pulumi.dynamic.Resource` makes it, but with the provider
+ * module given as text (stub.ts). `pulumi.dynamic.Resource` would serialize a provider object with
+ * Pulumi's closure serializer instead, which takes CPU in the program and makes a module ten times
+ * longer; the host reads only the `__provider` string either way.
+ */
+export abstract class GrafanaResource extends pulumi.CustomResource {
   protected constructor(spec: ClassSpec, name: string, args: object, opts?: pulumi.CustomResourceOptions) {
     const proto = protoKeyPath(args);
     if (proto) throw new Error(`${spec.kind} "${name}": ${proto}: ${PROTO_KEY_RULE}`);
@@ -58,14 +64,10 @@ export abstract class GrafanaResource extends pulumi.dynamic.Resource {
       spec.secrets.length > 0
         ? pulumi.mergeOptions(opts, { additionalSecretOutputs: [...spec.secrets] })
         : opts;
-    super(
-      providerStub(spec.kind),
-      name,
-      withOutputs(args, spec.outputNames),
-      options,
-      "grafana-cloud",
-      spec.kind,
-    );
+    const props = withOutputs(args, spec.outputNames);
+    if ("__provider" in props) throw new Error(`${spec.kind} "${name}": __provider is not an input`);
+    props["__provider"] = providerModule(spec.kind);
+    super(`pulumi-nodejs:dynamic/grafana-cloud:${spec.kind}`, name, props, options);
     for (const [output, fromId] of spec.idOutputs) Reflect.set(this, output, this.id.apply(fromId));
   }
 }

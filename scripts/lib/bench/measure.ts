@@ -146,6 +146,8 @@ interface CallsSpec {
   tokenDisplayName: string;
   plugins: { plugin: string; version: string }[];
   keys: { name: string; role: "Viewer" | "Editor" | "Admin"; secondsToLive?: number }[];
+  serviceAccount: boolean;
+  serviceAccountToken: boolean;
 }
 const PLUGINS = ["grafana-clock-panel", "grafana-piechart-panel", "grafana-worldmap-panel"];
 
@@ -162,6 +164,9 @@ const KEY_READ_WHY =
 const KEY_REPLACE_WHY = "delete (3, as below) then create (1): name and stack are kept, so delete first";
 const KEY_DELETE_WHY = "GET the stack, POST a temporary Admin key, DELETE through the stack URL";
 const NOOP_WHY = "check and diff compare inputs with state; nothing to ask the API";
+/** Service accounts and their tokens are reached through the Cloud API's proxy to the stack's Grafana. */
+const SA_WHY = (what: string) =>
+  `${what} through the Cloud API (/api/instances/{stack}/api/serviceaccounts…)`;
 const BATCH_WHY =
   "a lone read is 1 GET; the reads of one kind and region (plugins: of one stack) in one run share one list";
 
@@ -179,6 +184,8 @@ export async function measureCalls(repoRoot: string): Promise<CallsSection> {
     tokenDisplayName: "Bench token",
     plugins: [],
     keys: [],
+    serviceAccount: false,
+    serviceAccountToken: false,
   };
   const p = await callsProject(repoRoot, em.url, spec);
   const rows: OperationRow[] = [];
@@ -227,6 +234,10 @@ export async function measureCalls(repoRoot: string): Promise<CallsSection> {
     add("StackApiKey", "create", 1, await up(), 1, "one POST to the Cloud API (answers the secret)");
     spec.keys.push({ name: "key-b", role: "Viewer", secondsToLive: 86_400 });
     add("StackApiKey", "create (with secondsToLive)", 1, await up(), 1, KEY_TTL_WHY);
+    spec.serviceAccount = true;
+    add("StackServiceAccount", "create", 1, await up(), 1, SA_WHY("one POST"));
+    spec.serviceAccountToken = true;
+    add("StackServiceAccountToken", "create", 1, await up(), 1, SA_WHY("one POST (answers the secret)"));
     spec.keys.push({ name: "key-c", role: "Editor" });
     spec.plugins.push({ plugin: PLUGINS[1]!, version: "latest" }, { plugin: PLUGINS[2]!, version: "latest" });
     await up();
@@ -249,8 +260,9 @@ export async function measureCalls(repoRoot: string): Promise<CallsSection> {
       "refresh",
       all,
       await refresh(),
-      8,
-      "1 GET each for stack, policy, token; 2 for the 3 plugins of one stack; 3 for the 3 keys of one stack",
+      10,
+      "1 GET each for stack, policy, token, service account and its token; 2 for the 3 plugins of one stack; " +
+        "3 for the 3 keys of one stack",
     );
 
     add("Stack", "read (refresh)", 1, await refresh([urn("stack")]), 1, "one GET");
@@ -275,6 +287,23 @@ export async function measureCalls(repoRoot: string): Promise<CallsSection> {
       "3 per stack, shared by its keys",
     );
 
+    add(
+      "StackServiceAccount",
+      "read (refresh)",
+      1,
+      await refresh([urn("service-account")]),
+      1,
+      SA_WHY("one GET"),
+    );
+    add(
+      "StackServiceAccountToken",
+      "read (refresh)",
+      1,
+      await refresh([urn("service-account-token")]),
+      1,
+      SA_WHY("one GET of the account's tokens (there is no GET of one token)"),
+    );
+
     spec.stackDescription = "bench, updated";
     add("Stack", "update", 1, await up(), 1, "one POST");
     spec.policyDisplayName = "Bench policy, updated";
@@ -296,6 +325,17 @@ export async function measureCalls(repoRoot: string): Promise<CallsSection> {
       await up(),
       4,
       "3 for the first key, 1 per further key",
+    );
+    spec.serviceAccountToken = false;
+    add("StackServiceAccountToken", "delete", 1, await up(), 1, SA_WHY("one DELETE"));
+    spec.serviceAccount = false;
+    add(
+      "StackServiceAccount",
+      "delete",
+      1,
+      await up(),
+      1,
+      SA_WHY("one DELETE (Grafana deletes its tokens with it)"),
     );
     spec.plugins = [];
     add("PluginInstallation", "delete, 3 plugins", 3, await up(), 3, "one DELETE each");
