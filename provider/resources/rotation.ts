@@ -46,10 +46,14 @@ const seconds = z
 
 export const rotationRule = z
   .strictObject({ expireAfterSeconds: seconds, earlyRotationSeconds: seconds }, { error: ROTATION_RULE })
-  .refine((r) => r.earlyRotationSeconds < r.expireAfterSeconds, {
-    path: ["earlyRotationSeconds"],
-    message: EARLY_RULE,
-  });
+  // Compared only against a valid lifetime: a bad one has its own message already.
+  .refine(
+    (r) => !seconds.safeParse(r.expireAfterSeconds).success || r.earlyRotationSeconds < r.expireAfterSeconds,
+    {
+      path: ["earlyRotationSeconds"],
+      message: EARLY_RULE,
+    },
+  );
 
 /**
  * `-20261202t153000z`: the expiry to the second, in UTC, in ISO 8601's basic format, lowercased
