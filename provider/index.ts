@@ -7,6 +7,7 @@ export {
   type LabelPolicyArgs,
 } from "./resources/accessPolicy";
 export { Token, type TokenArgs } from "./resources/token";
+export { type RotationArgs } from "./resources/rotation";
 export { PluginInstallation, type PluginInstallationArgs } from "./resources/pluginInstallation";
 export { StackApiKey, type StackApiKeyArgs } from "./resources/stackApiKey";
 export { StackServiceAccount, type StackServiceAccountArgs } from "./resources/stackServiceAccount";

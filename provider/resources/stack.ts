@@ -592,7 +592,7 @@ export const stack = defineResource({
     // or region (preview) may turn out unchanged.
     diff(d, olds, news) {
       const known = d.replaces.filter((f) => unknownPaths(news[f]).length === 0);
-      if (known.length === 0 || olds["deleteProtection"] === false) return;
+      if (known.length === 0 || olds["deleteProtection"] === false) return undefined;
       const fields = known.join(" and ");
       throw new Error(
         `stack "${String(olds["slug"])}": changing ${fields} replaces the stack, which deletes the old one, but ` +

@@ -1,6 +1,7 @@
 /**
  * StackServiceAccountToken: a token of a stack service account, made through the Cloud API's
- * instance proxy. The API has no update route, so every change replaces the token. The secret
+ * instance proxy. The API has no update route, so every change replaces the token (but for a new
+ * `rotation.earlyRotationSeconds`, which concerns only Pulumi and is recorded in place). The secret
  * `key` is shown only by create and kept in state from then on. Token names are unique on the
  * whole stack (Grafana keeps them in the table that held API keys, unique per org and name), so a
  * replacement that keeps the name deletes the old token first, even when it moves to another
@@ -12,14 +13,26 @@
  * The resource id is `stackSlug/serviceAccountId/tokenId`: every token route addresses a token by
  * stack, account and token id.
  *
- * The token's name and lifetime come from `nameOf` and `lifetimeOf` alone, and read finds the
- * token by id, never by name: a later `rotation` input (a lifetime, and a name suffixed with the
- * expiry so that two generations can coexist) changes those two and adds its diff rule, without
- * reshaping the rest.
+ * With `rotation` (rotation.ts) the token is made with the lifetime `rotation.expireAfterSeconds`
+ * and a real name (output `tokenName`) that is `name` suffixed with its expiry, and it is replaced,
+ * new before old, once the clock is inside the early-rotation window. Read finds a token by id,
+ * never by name, so the suffix changes nothing there.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { deleteServiceAccountToken, listServiceAccountTokens } from "../api/serviceAccounts";
+import {
+  newGeneration,
+  readyForRotation,
+  rotatesEitherSide,
+  rotationDiff,
+  rotationField,
+  rotationOf,
+  rotationRule,
+  suffixedNameFailure,
+  type Rotation,
+  type RotationArgs,
+} from "./rotation";
 import { slugRule } from "./rules";
 import { expirationAfterCreate, makeServiceAccountToken, tokenExpired } from "./serviceAccountSteps";
 import { compact, defineResource, norms, resourceClass } from "./toolkit";
@@ -36,6 +49,14 @@ export interface StackServiceAccountTokenArgs {
    * it replaces the token.
    */
   secondsToLive?: pulumi.Input<number>;
+  /**
+   * Renew the token before it expires: it lives `expireAfterSeconds`, under the name
+   * `<name>-<expiry>` (e.g. `deploy-20261202t153000z`, output `tokenName`), and once fewer than
+   * `earlyRotationSeconds` remain, the next `pulumi up` makes a new token and then deletes the old
+   * one. Not with `secondsToLive`. Changing `expireAfterSeconds`, or adding or removing `rotation`,
+   * replaces the token; `earlyRotationSeconds` alone is updated in place.
+   */
+  rotation?: pulumi.Input<RotationArgs>;
 }
 
 /** The longest lifetime taken: ten years. Longer is a typo more often than a wish. */
@@ -59,6 +80,7 @@ export const stackServiceAccountTokenInputs = z.strictObject({
       `must be at most ${MAX_SECONDS_TO_LIVE} (10 years); leave it out (or 0) for a token that never expires`,
     )
     .optional(),
+  rotation: rotationRule.optional(),
   adoptExisting: z
     .literal(false, {
       error:
@@ -76,6 +98,10 @@ export const stackServiceAccountTokenOutputs = stackServiceAccountTokenInputs
     /** The secret value (`glsa_…`); shown by the API only at creation. */
     key: z.string(),
     tokenId: z.number(),
+    /** The name the token has on the stack: `name`, suffixed with the expiry when rotating. */
+    tokenName: z.string(),
+    /** Whether the clock was inside the early-rotation window when last read; false without rotation. */
+    readyForRotation: z.boolean(),
     /** RFC 3339; absent when the token never expires. */
     expiration: z.string().optional(),
     /** As the stack said when last read; an expired token is dropped by refresh, so this stays false in state. */
@@ -96,11 +122,34 @@ export function parseStackServiceAccountTokenId(id: string): {
   return { stackSlug: m[1], serviceAccountId: Number(m[2]), tokenId: Number(m[3]) };
 }
 
-/** The name the token is made with. */
-const nameOf = (inputs: StackServiceAccountTokenInputs): string => inputs.name;
-/** Its lifetime in seconds; undefined: never expires. */
-const lifetimeOf = (inputs: StackServiceAccountTokenInputs): number | undefined =>
-  inputs.secondsToLive && inputs.secondsToLive > 0 ? inputs.secondsToLive : undefined;
+/** The name a new token is made with, and its lifetime in seconds (undefined: never expires). */
+function makingOf(inputs: StackServiceAccountTokenInputs): { name: string; secondsToLive?: number } {
+  if (inputs.rotation) {
+    return {
+      name: newGeneration(inputs.name, inputs.rotation).name,
+      secondsToLive: inputs.rotation.expireAfterSeconds,
+    };
+  }
+  return compact({
+    name: inputs.name,
+    secondsToLive: inputs.secondsToLive && inputs.secondsToLive > 0 ? inputs.secondsToLive : undefined,
+  });
+}
+
+/** The outputs beside what the stack says of the token: the declared inputs, the secret, the rotation state. */
+function outputsOf(
+  declared: { stackSlug: string; serviceAccountId: number; name: string; secondsToLive?: number | undefined },
+  rotation: Rotation | undefined,
+  token: { key: string; tokenId: number; tokenName: string; expiration?: string | undefined },
+): StackServiceAccountTokenOutputs {
+  return compact({
+    ...declared,
+    rotation,
+    ...token,
+    hasExpired: false,
+    readyForRotation: readyForRotation(rotation, token.expiration),
+  });
+}
 
 export const stackServiceAccountToken = defineResource({
   kind: "StackServiceAccountToken",
@@ -108,23 +157,45 @@ export const stackServiceAccountToken = defineResource({
   label: "name",
   inputs: stackServiceAccountTokenInputs,
   outputs: stackServiceAccountTokenOutputs,
-  // No update route: every field replaces.
+  // No update route: every field replaces, but for the rotation window (rotationDiff), which is
+  // Pulumi's alone.
   rules: {
     stackSlug: { replace: true },
     serviceAccountId: { replace: true },
     name: { replace: true },
     // 0 and absent both mean "no expiry".
     secondsToLive: { replace: true, norm: norms.absentMeans(0) },
+    rotation: rotationField,
   },
-  // Names are unique per stack.
+  // Names are unique per stack; a rotating token's name carries its expiry, so each generation's
+  // name is its own and the new one is made first.
   naturalKey: ["stackSlug", "name"],
+  freshKey: rotatesEitherSide,
   secrets: ["key"],
   idOutputs: { tokenId: (id) => parseStackServiceAccountTokenId(id).tokenId },
+  hooks: {
+    check: ({ rotation, secondsToLive, name }) =>
+      rotation
+        ? [
+            ...(secondsToLive !== undefined
+              ? [
+                  {
+                    property: "secondsToLive",
+                    reason:
+                      "secondsToLive: cannot be combined with rotation, whose expireAfterSeconds is each " +
+                      "token's lifetime: remove one of them",
+                  },
+                ]
+              : []),
+            ...suffixedNameFailure(name, 190),
+          ]
+        : [],
+    diff: rotationDiff("expiration"),
+  },
 
   async create(inputs, { client }) {
     const { stackSlug, serviceAccountId } = inputs;
-    const name = nameOf(inputs);
-    const secondsToLive = lifetimeOf(inputs);
+    const { name, secondsToLive } = makingOf(inputs);
     const created = await makeServiceAccountToken(
       client,
       stackSlug,
@@ -144,16 +215,11 @@ export const stackServiceAccountToken = defineResource({
     );
     return {
       id: `${stackSlug}/${serviceAccountId}/${created.id}`,
-      outs: compact({
-        stackSlug,
-        serviceAccountId,
-        name: inputs.name,
-        secondsToLive: inputs.secondsToLive,
-        key: created.key,
-        tokenId: created.id,
-        expiration,
-        hasExpired: false,
-      }),
+      outs: outputsOf(
+        { stackSlug, serviceAccountId, name: inputs.name, secondsToLive: inputs.secondsToLive },
+        inputs.rotation,
+        { key: created.key, tokenId: created.id, tokenName: name, expiration },
+      ),
     };
   },
 
@@ -165,16 +231,38 @@ export const stackServiceAccountToken = defineResource({
       (x) => x.id === tokenId,
     );
     if (!t || tokenExpired(t)) return undefined;
-    return compact({
-      stackSlug,
-      serviceAccountId,
-      name: typeof props["name"] === "string" ? props["name"] : t.name,
-      secondsToLive: typeof props["secondsToLive"] === "number" ? props["secondsToLive"] : undefined,
-      key: String(props["key"] ?? ""),
-      tokenId,
-      expiration: t.expiration,
-      hasExpired: false,
-    });
+    return outputsOf(
+      {
+        stackSlug,
+        serviceAccountId,
+        name: typeof props["name"] === "string" ? props["name"] : t.name,
+        secondsToLive: typeof props["secondsToLive"] === "number" ? props["secondsToLive"] : undefined,
+      },
+      rotationOf(props["rotation"]),
+      { key: String(props["key"] ?? ""), tokenId, tokenName: t.name, expiration: t.expiration ?? undefined },
+    );
+  },
+
+  // Reached only for a new rotation.earlyRotationSeconds (every other change replaces): nothing to
+  // tell the stack, the new window is recorded and readyForRotation follows it.
+  async update(id, olds, inputs) {
+    const { tokenId } = parseStackServiceAccountTokenId(id);
+    const str = (k: string) => (typeof olds[k] === "string" ? olds[k] : undefined);
+    return outputsOf(
+      {
+        stackSlug: inputs.stackSlug,
+        serviceAccountId: inputs.serviceAccountId,
+        name: inputs.name,
+        secondsToLive: inputs.secondsToLive,
+      },
+      inputs.rotation,
+      {
+        key: str("key") ?? "",
+        tokenId,
+        tokenName: str("tokenName") ?? inputs.name,
+        expiration: str("expiration"),
+      },
+    );
   },
 
   async delete(id, _props, { client }) {

@@ -96,6 +96,8 @@ async function expectedToken(id: string) {
     ...(t.expiresAt ? { expiresAt: t.expiresAt } : {}),
     token: "glc_kept",
     tokenId: id,
+    tokenName: t.name,
+    readyForRotation: false,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
   };

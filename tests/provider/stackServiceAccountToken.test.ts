@@ -47,7 +47,9 @@ describe("StackServiceAccountToken provider against the emulator", () => {
       name: "ci",
       key: expect.stringMatching(/^glsa_/),
       tokenId,
+      tokenName: "ci",
       hasExpired: false,
+      readyForRotation: false,
     });
     expect(await orgWith(created.outs.key)).toBe(200);
 

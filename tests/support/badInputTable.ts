@@ -27,6 +27,8 @@ export interface BadCase {
   rule: string;
   /** Needs every other input valid (a rule checked only once the schema passes). */
   alone?: boolean;
+  /** Other inputs the case needs beside its own (e.g. two inputs that cannot be combined); implies alone. */
+  also?: Record<string, unknown>;
 }
 
 const SLUG_RULE = "must be 1-29 lowercase letters and digits, starting with a letter";
@@ -47,6 +49,10 @@ const ACCOUNT_NAME_RULE = "must be a non-empty string of at most 255 characters"
 const ACCOUNT_ROLE_RULE = 'must be "Viewer", "Editor", "Admin" or "None"';
 const ACCOUNT_ID_RULE =
   "must be the numeric id of a service account of the stack (StackServiceAccount.serviceAccountId)";
+const ROTATION_SECONDS_RULE = "must be a positive whole number of seconds";
+const EARLY_RULE = "must be less than rotation.expireAfterSeconds";
+const ROTATION_SHAPE_RULE = "must be an object { expireAfterSeconds, earlyRotationSeconds } (whole seconds)";
+const ROTATION = { expireAfterSeconds: 3600, earlyRotationSeconds: 600 };
 const TTL_MAX_RULE =
   "must be at most 315360000 (10 years); leave it out (or 0) for a token that never expires";
 
@@ -254,6 +260,37 @@ export const CASES: BadCase[] = [
     rule: "tokens cannot be adopted",
   },
   { kind: "Token", input: "scopes", value: ["metrics:read"], property: "scopes", rule: UNKNOWN_RULE },
+  {
+    kind: "Token",
+    input: "rotation",
+    value: { expireAfterSeconds: 3600, earlyRotationSeconds: 3600 },
+    property: "rotation.earlyRotationSeconds",
+    rule: EARLY_RULE,
+  },
+  {
+    kind: "Token",
+    input: "rotation",
+    value: { expireAfterSeconds: 0, earlyRotationSeconds: 60 },
+    property: "rotation.expireAfterSeconds",
+    rule: ROTATION_SECONDS_RULE,
+  },
+  { kind: "Token", input: "rotation", value: "1h", property: "rotation", rule: ROTATION_SHAPE_RULE },
+  {
+    kind: "Token",
+    input: "rotation",
+    value: ROTATION,
+    also: { expiresAt: "2099-01-01T00:00:00Z" },
+    property: "expiresAt",
+    rule: "cannot be combined with rotation",
+  },
+  {
+    kind: "Token",
+    input: "name",
+    value: "n".repeat(239),
+    also: { rotation: ROTATION },
+    property: "name",
+    rule: "must be at most 238 characters with rotation",
+  },
 
   // PluginInstallation
   {
@@ -435,6 +472,50 @@ export const CASES: BadCase[] = [
     rule: "service account tokens cannot be adopted",
   },
   { kind: "StackServiceAccountToken", input: "ttl", value: 60, property: "ttl", rule: UNKNOWN_RULE },
+  {
+    kind: "StackServiceAccountToken",
+    input: "rotation",
+    value: { expireAfterSeconds: 3600.5, earlyRotationSeconds: 60 },
+    property: "rotation.expireAfterSeconds",
+    rule: ROTATION_SECONDS_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "rotation",
+    value: { expireAfterSeconds: 3600 },
+    property: "rotation.earlyRotationSeconds",
+    rule: ROTATION_SECONDS_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "rotation",
+    value: { expireAfterSeconds: 600, earlyRotationSeconds: 3600 },
+    property: "rotation.earlyRotationSeconds",
+    rule: EARLY_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "rotation",
+    value: { ...ROTATION, every: 60 },
+    property: "rotation.every",
+    rule: UNKNOWN_RULE,
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "rotation",
+    value: ROTATION,
+    also: { secondsToLive: 60 },
+    property: "secondsToLive",
+    rule: "cannot be combined with rotation",
+  },
+  {
+    kind: "StackServiceAccountToken",
+    input: "name",
+    value: "n".repeat(174),
+    also: { rotation: ROTATION },
+    property: "name",
+    rule: "must be at most 173 characters with rotation",
+  },
 ];
 
 /** Valid inputs of each kind; every case changes one input of these. */
@@ -472,7 +553,8 @@ export function batches(): Batch[] {
   const open: Partial<Record<Kind, BadCase[][]>> = {};
   for (const c of CASES) {
     const groups = (open[c.kind] ??= []);
-    let group = c.alone ? undefined : groups.find((g) => !g[0]?.alone && g.every((o) => o.input !== c.input));
+    let group =
+      c.alone || c.also ? undefined : groups.find((g) => !g[0]?.alone && g.every((o) => o.input !== c.input));
     if (!group) groups.push((group = []));
     group.push(c);
   }
@@ -481,6 +563,7 @@ export function batches(): Batch[] {
       const resource = `bad-${kind.toLowerCase()}-${i}`;
       const args: Record<string, unknown> = { ...VALID[kind] };
       for (const c of cases) {
+        Object.assign(args, c.also);
         if (c.value === MISSING) delete args[c.input];
         else args[c.input] = c.value;
       }

@@ -5,6 +5,7 @@
  * what `check` returns.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { setClock } from "../../provider/clock";
 import { accessPolicyProvider, stackProvider, tokenProvider, UNKNOWN } from "./fixtures";
 
 type Props = Record<string, unknown>;
@@ -514,6 +515,46 @@ describe("Token diff", () => {
     ["expiresAt unknown: update", tokenOlds, { ...tokenNews, expiresAt: UNKNOWN }, "update"],
   ])("%s", async (_title, olds, news, expected) => {
     await expectDiff((i, o, n) => tokenProvider.diff(i, o, n), TOKEN_ID, olds, news, expected);
+  });
+});
+
+describe("Token diff with rotation (the clock fixed 20 minutes before the stored expiry)", () => {
+  const EXPIRY = Date.parse("2030-01-01T00:00:00Z");
+  const rotation = { expireAfterSeconds: 3600, earlyRotationSeconds: 600 };
+  const olds: Props = {
+    ...noExpiryOlds,
+    expiresAt: "2030-01-01T00:00:00.000Z",
+    rotation,
+    tokenName: "ci-token-20300101t000000z",
+    readyForRotation: false,
+  };
+  const news: Props = { ...noExpiryNews, rotation };
+  beforeAll(() => setClock({ now: () => EXPIRY - 20 * 60_000, sleep: async () => undefined }));
+  afterAll(() => setClock(undefined));
+  const early = (s: number) => ({ rotation: { ...rotation, earlyRotationSeconds: s } });
+
+  test.each<[string, Props, Props, Expect]>([
+    ["outside the window: no change", olds, news, "none"],
+    ["inside a wider window: replace, new first", olds, { ...news, ...early(1800) }, replace("rotation")],
+    ["a narrower window: update", olds, { ...news, ...early(60) }, "update"],
+    [
+      "a new lifetime: replace, new first",
+      olds,
+      { ...news, rotation: { ...rotation, expireAfterSeconds: 7200 } },
+      replace("rotation"),
+    ],
+    ["rotation removed: replace, new first", olds, noExpiryNews, replace("rotation")],
+    ["rotation added: replace, new first", noExpiryOlds, news, replace("rotation")],
+    ["rotation unknown: replace, new first", olds, { ...news, rotation: UNKNOWN }, replace("rotation")],
+    [
+      "accessPolicyId changed: replace, new first (the new generation has its own name)",
+      olds,
+      { ...news, accessPolicyId: "0e1d2c3b-4a59-4687-b6a5-c4d3e2f1a0b9" },
+      replace("accessPolicyId"),
+    ],
+    ["displayName changed: update", olds, { ...news, displayName: "CI" }, "update"],
+  ])("%s", async (_title, o, n, expected) => {
+    await expectDiff((i, a, b) => tokenProvider.diff(i, a, b), TOKEN_ID, o, n, expected);
   });
 });
 

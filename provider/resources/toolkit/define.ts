@@ -52,6 +52,13 @@ export interface ResourceSpec<
    * them all deletes the old object first, since the new one could not exist beside it.
    */
   naturalKey?: readonly (keyof z.output<S> & string)[];
+  /**
+   * True when the replacement's new object is sure to get a key of its own, whatever inputs it
+   * keeps: it is then made before the old one is deleted (a rotating token's real name is its
+   * name suffixed with its expiry, and every generation has its own expiry). `olds` are the stored
+   * outputs, `news` the new inputs.
+   */
+  freshKey?: (olds: Props, news: Props) => boolean;
   /** Outputs the engine keeps encrypted (the dynamic provider host itself takes no secrets). */
   secrets?: readonly (keyof z.output<OS> & string)[];
   /**
@@ -67,8 +74,11 @@ export interface ResourceSpec<
   hooks?: {
     /** Further check failures, given inputs that are known and valid. */
     check?: (value: z.output<S>, olds: Props) => pulumi.dynamic.CheckFailure[];
-    /** Sees the field diff before the engine does; may refuse it by throwing. */
-    diff?: (d: FieldDiff, olds: Props, news: Props) => void;
+    /**
+     * Sees the field diff before the engine does: may refuse it by throwing, or answer another
+     * diff (e.g. a replacement that the clock calls for, with no input changed).
+     */
+    diff?: (d: FieldDiff, olds: Props, news: Props) => FieldDiff | undefined;
     /** A sentence for an error this resource understands better, appended to its message. */
     explain?: (e: unknown) => string | undefined;
     /** The start of update error messages, instead of `updating <noun> "<label>" (<id>)`. */
@@ -163,9 +173,9 @@ export function defineResource<
     },
 
     async diff(_id, olds, news) {
-      const d = diffFields(spec.rules, olds, news, defaults);
-      hooks.diff?.(d, olds, news);
-      return diffResult(d, naturalKey);
+      const fields = diffFields(spec.rules, olds, news, defaults);
+      const d = hooks.diff?.(fields, olds, news) ?? fields;
+      return diffResult(d, naturalKey, spec.freshKey?.(olds, news) ?? false);
     },
 
     async create(raw) {

@@ -109,10 +109,16 @@ export function diffFields(
 /**
  * What the engine gets. `naturalKey` lists the fields that make an object unique (a name per
  * region, a slug): a replacement that keeps all of them must delete the old object first, or the
- * new one would clash with it.
+ * new one would clash with it. `freshKey` says that the new object's key is new whatever the
+ * fields (a rotating token's real name carries its expiry, and each generation has its own), so
+ * the new object is made before the old one is deleted.
  */
-export function diffResult(d: FieldDiff, naturalKey: readonly string[] = []): pulumi.dynamic.DiffResult {
+export function diffResult(
+  d: FieldDiff,
+  naturalKey: readonly string[] = [],
+  freshKey = false,
+): pulumi.dynamic.DiffResult {
   if (d.replaces.length === 0) return { changes: d.changes.length > 0 };
-  const keyKept = naturalKey.length > 0 && !naturalKey.some((f) => d.replaces.includes(f));
+  const keyKept = !freshKey && naturalKey.length > 0 && !naturalKey.some((f) => d.replaces.includes(f));
   return { changes: true, replaces: d.replaces, ...(keyKept ? { deleteBeforeReplace: true } : {}) };
 }
