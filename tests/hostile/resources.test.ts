@@ -344,7 +344,7 @@ describe("a create refused before anything was processed says what happened", ()
       "400",
       { method: "POST", path: "^/api/v1/tokens$", kind: "status", status: 400, message: "Bad request" },
       "BadRequestError",
-      /failed: 400 Bad Request: Bad request/,
+      /^creating token "htoken" in region us: the API refused an argument: Bad request\. Correct it and run again: .*failed: 400 Bad Request: Bad request/,
     ],
   ])("%s", async (_name, spec, errorName, words) => {
     const inputs = await checked("Token", await TOKEN_CASE.inputs());
