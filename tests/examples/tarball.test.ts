@@ -214,6 +214,14 @@ describe.each(CASES)("examples/$example installed from the tarball", (c) => {
     const stub = String(resources[0]?.inputs?.["__provider"]);
     expect(stub).toContain('require("pulumi-grafana-cloud/dynamic")');
     expect(stub).not.toContain(repoRoot);
+    // Where each resource was declared: the example's own line, and no frame of the installed
+    // package or of the SDK's run loop in the trace state keeps.
+    for (const r of resources) {
+      expect(String(r["sourcePosition"])).toMatch(/^project:\/\/\/[^/.][^#]*\.ts#\d+,\d+$/);
+      const frames = (r["stackTrace"] as { sourcePosition?: string }[]).map((f) => f.sourcePosition ?? "");
+      expect(frames[0]).toBe(r["sourcePosition"]);
+      expect(frames.filter((f) => f.includes("node_modules"))).toEqual([]);
+    }
 
     await project.preview({ expectNoChanges: true });
     const refresh = await project.refresh({ expectNoChanges: true });

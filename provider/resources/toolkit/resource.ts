@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PROTO_KEY_RULE } from "../rules";
 import { providerModule } from "../stub";
 import type { ClassSpec, ResourceDefinition } from "./define";
+import { trimRegistrationTrace } from "./sourcePosition";
 
 /** The declared outputs of a resource class: every output, as a `pulumi.Output` of its type. */
 export type OutputsOf<O> = { readonly [K in keyof O]-?: pulumi.Output<O[K]> };
@@ -67,7 +68,13 @@ export abstract class GrafanaResource extends pulumi.CustomResource {
     const props = withOutputs(args, spec.outputNames);
     if ("__provider" in props) throw new Error(`${spec.kind} "${name}": __provider is not an input`);
     props["__provider"] = providerModule(spec.kind);
-    super(`pulumi-nodejs:dynamic/grafana-cloud:${spec.kind}`, name, props, options);
+    // The engine records the user's line as the source position, not one of this package's.
+    const restore = trimRegistrationTrace();
+    try {
+      super(`pulumi-nodejs:dynamic/grafana-cloud:${spec.kind}`, name, props, options);
+    } finally {
+      restore();
+    }
     for (const [output, fromId] of spec.idOutputs) Reflect.set(this, output, this.id.apply(fromId));
   }
 }
