@@ -1,20 +1,22 @@
 // Public entry point of pulumi-grafana-cloud: explicit named re-exports only.
-export { Stack, type StackArgs } from "./resources/stack";
 export {
+  Stack,
   AccessPolicy,
-  type AccessPolicyArgs,
-  type RealmArgs,
-  type LabelPolicyArgs,
-} from "./resources/accessPolicy";
-export { Token, type TokenArgs } from "./resources/token";
-export { type RotationArgs } from "./resources/rotation";
-export { PluginInstallation, type PluginInstallationArgs } from "./resources/pluginInstallation";
-export { StackApiKey, type StackApiKeyArgs } from "./resources/stackApiKey";
-export { StackServiceAccount, type StackServiceAccountArgs } from "./resources/stackServiceAccount";
-export {
+  Token,
+  PluginInstallation,
+  StackApiKey,
+  StackServiceAccount,
   StackServiceAccountToken,
-  type StackServiceAccountTokenArgs,
-} from "./resources/stackServiceAccountToken";
+} from "./resources/classes";
+// Types only: the resource modules (and their schema library) are the provider host's.
+export type { StackArgs } from "./resources/stack";
+export type { AccessPolicyArgs, RealmArgs, LabelPolicyArgs } from "./resources/accessPolicy";
+export type { TokenArgs } from "./resources/token";
+export type { RotationArgs } from "./resources/rotation";
+export type { PluginInstallationArgs } from "./resources/pluginInstallation";
+export type { StackApiKeyArgs } from "./resources/stackApiKey";
+export type { StackServiceAccountArgs } from "./resources/stackServiceAccount";
+export type { StackServiceAccountTokenArgs } from "./resources/stackServiceAccountToken";
 export {
   getStack,
   getStackRegions,

@@ -4,13 +4,23 @@
  * (config.ts: Pulumi config, then environment) and throw the same typed errors, with a message
  * that names the lookup.
  */
-import { listAccessPolicies, type AccessPolicyResponse } from "./api/accessPolicies";
-import { listPluginInstallations, type PluginInstallationResponse } from "./api/plugins";
-import { searchServiceAccounts, type ServiceAccountItem } from "./api/serviceAccounts";
-import { getStack as fetchStack, listRegions, type Region, type StackResponse } from "./api/stacks";
+import type { AccessPolicyResponse } from "./api/accessPolicies";
+import type { PluginInstallationResponse } from "./api/plugins";
+import type { ServiceAccountItem } from "./api/serviceAccounts";
+import type { Region, StackResponse } from "./api/stacks";
 import { getClient } from "./config";
 import { withContext } from "./client/context";
 import { isInvalidArgumentError, isNotFoundError } from "./client/errors";
+
+// The API modules (and their response schemas) load at a lookup's first call, not with the
+// package: a program that makes no lookup loads no schema library. (`require`, not `import()`,
+// which would load them as ES modules, which Jest cannot.)
+const api = {
+  stacks: () => require("./api/stacks") as typeof import("./api/stacks"),
+  accessPolicies: () => require("./api/accessPolicies") as typeof import("./api/accessPolicies"),
+  plugins: () => require("./api/plugins") as typeof import("./api/plugins"),
+  serviceAccounts: () => require("./api/serviceAccounts") as typeof import("./api/serviceAccounts"),
+};
 
 export type StackInfo = StackResponse;
 export type StackRegion = Region;
@@ -30,7 +40,7 @@ export type StackServiceAccountInfo = ServiceAccountItem;
  */
 export async function getStack(args: { slug: string }): Promise<StackInfo> {
   try {
-    return await fetchStack(getClient(), args.slug);
+    return await api.stacks().getStack(getClient(), args.slug);
   } catch (e) {
     throw withContext(e, `getStack("${args.slug}")`);
   }
@@ -39,7 +49,7 @@ export async function getStack(args: { slug: string }): Promise<StackInfo> {
 /** The regions a stack can be created in (`GET /api/stack-regions`). */
 export async function getStackRegions(): Promise<StackRegion[]> {
   try {
-    return await listRegions(getClient());
+    return await api.stacks().listRegions(getClient());
   } catch (e) {
     throw withContext(e, "getStackRegions()");
   }
@@ -69,11 +79,9 @@ export async function getAccessPolicies(args: {
       ? `getAccessPolicies({ region: "${args.region}" })`
       : `getAccessPolicies({ region: "${args.region}", name: "${args.name}" })`;
   try {
-    const found = await listAccessPolicies(
-      getClient(),
-      args.region,
-      args.name === undefined ? {} : { name: args.name },
-    );
+    const found = await api
+      .accessPolicies()
+      .listAccessPolicies(getClient(), args.region, args.name === undefined ? {} : { name: args.name });
     // The API filters by exact name; filtering again keeps that promise even against a service
     // that ignored the filter.
     return args.name === undefined ? found : found.filter((p) => p.name === args.name);
@@ -88,7 +96,7 @@ export async function getAccessPolicies(args: {
 /** The plugins installed on a stack (`GET /api/instances/{stack}/plugins`), with installed and latest versions. */
 export async function getPluginInstallations(args: { stackSlug: string }): Promise<PluginInstallationInfo[]> {
   try {
-    return await listPluginInstallations(getClient(), args.stackSlug);
+    return await api.plugins().listPluginInstallations(getClient(), args.stackSlug);
   } catch (e) {
     throw withContext(e, `getPluginInstallations({ stackSlug: "${args.stackSlug}" })`);
   }
@@ -109,11 +117,13 @@ export async function getStackServiceAccounts(args: {
       ? `getStackServiceAccounts({ stackSlug: "${args.stackSlug}" })`
       : `getStackServiceAccounts({ stackSlug: "${args.stackSlug}", name: "${args.name}" })`;
   try {
-    const found = await searchServiceAccounts(
-      getClient(),
-      args.stackSlug,
-      args.name === undefined ? {} : { query: args.name },
-    );
+    const found = await api
+      .serviceAccounts()
+      .searchServiceAccounts(
+        getClient(),
+        args.stackSlug,
+        args.name === undefined ? {} : { query: args.name },
+      );
     // The search matches parts of names and logins: only the exact name is asked for.
     return args.name === undefined ? found : found.filter((a) => a.name === args.name);
   } catch (e) {

@@ -24,7 +24,6 @@ import {
   listOf,
   norms,
   PartialFailureError,
-  resourceClass,
   propOf,
   refusedArgumentSentence,
   refusedRequest,
@@ -261,7 +260,7 @@ export const accessPolicy = defineResource({
   },
   // Names are unique per org and region.
   naturalKey: ["region", "name"],
-  idOutputs: { policyId: (id) => id },
+  idOutputs: { policyId: { part: 0, as: "string" } },
 
   async create(inputs, { client }) {
     const { region, name } = inputs;
@@ -358,6 +357,3 @@ export const accessPolicy = defineResource({
     await deleteAccessPolicy(client, String(props["region"]), id);
   },
 });
-
-/** A Grafana Cloud access policy. */
-export class AccessPolicy extends resourceClass<AccessPolicyArgs, AccessPolicyOutputs>(accessPolicy) {}

@@ -36,7 +36,6 @@ import {
   defineResource,
   PartialFailureError,
   refusedRequest,
-  resourceClass,
   type Props,
 } from "./toolkit";
 
@@ -289,8 +288,3 @@ export const pluginInstallation = defineResource({
     await uninstallPlugin(client, stackSlug, plugin);
   },
 });
-
-/** A plugin installed on a Grafana Cloud stack. */
-export class PluginInstallation extends resourceClass<PluginInstallationArgs, PluginInstallationOutputs>(
-  pluginInstallation,
-) {}

@@ -6,9 +6,9 @@
  * Adding a resource touches:
  * - provider/api/<area>.ts: the API calls and their response schemas;
  * - provider/resources/<kind>.ts: Args, input and outputs schemas, field rules, natural key,
- *   hooks, the create/read/update/delete calls (`defineResource`), and the class
- *   (`GrafanaResource`);
- * - this file: one entry below;
+ *   hooks, the create/read/update/delete calls (`defineResource`);
+ * - this file: one entry below; then `npm run gen:class-specs` (classSpecs.ts);
+ * - provider/resources/classes.ts: the class, from its class spec;
  * - provider/index.ts: the class and its Args, re-exported by name (a unit test checks that every
  *   kind listed here is exported);
  * - beside the code: the emulator's model and routes for the new objects, tests, and the README's

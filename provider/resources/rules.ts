@@ -12,14 +12,9 @@ export const slugRule = z.string({ error: SLUG_RULE }).regex(/^[a-z][a-z0-9]{0,2
 export const RFC3339_RULE = "must be an RFC 3339 date-time with a time zone, e.g. 2030-01-01T00:00:00Z";
 export const rfc3339Rule = z.iso.datetime({ offset: true, error: RFC3339_RULE });
 
-/**
- * `__proto__` as an object key: JavaScript objects treat it as the prototype, so the key is dropped
- * silently wherever a map is rebuilt (the Pulumi SDK's serialization, schema parsing). Refused,
- * so that what is declared is what is sent.
- */
-export const PROTO_KEY_RULE =
-  'must not be "__proto__": JavaScript (and the Pulumi SDK, which carries inputs as JavaScript objects) ' +
-  "treats that key as an object's prototype and drops it, so it would never reach the API";
+import { PROTO_KEY_RULE } from "./toolkit/protoKey";
+
+export { PROTO_KEY_RULE };
 
 /** Refuses an own `__proto__` key before a record schema (which would drop it) sees the map. */
 export const noProtoKey = z.unknown().superRefine((v, ctx) => {

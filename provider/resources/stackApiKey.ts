@@ -68,7 +68,6 @@ import {
   isoAt,
   norms,
   refusedRequest,
-  resourceClass,
   type Props,
 } from "./toolkit";
 
@@ -367,7 +366,7 @@ export const stackApiKey = defineResource({
   // Names are unique per stack.
   naturalKey: ["stackSlug", "name"],
   secrets: ["key"],
-  idOutputs: { keyId: (id) => parseStackApiKeyId(id).keyId },
+  idOutputs: { keyId: { part: 1, as: "number" } },
   // A 404 at the stack URL may mean the stack does not serve this API: not a reason to drop the key.
   notFoundMeansGone: false,
 
@@ -451,6 +450,3 @@ export const stackApiKey = defineResource({
     await deleteServiceAccount(client, stackSlug, serviceAccountId);
   },
 });
-
-/** An API key of a stack's hosted Grafana. Its `key` output is a secret. */
-export class StackApiKey extends resourceClass<StackApiKeyArgs, StackApiKeyOutputs>(stackApiKey) {}

@@ -20,7 +20,7 @@ import {
 import { withContext } from "../client/context";
 import { slugRule } from "./rules";
 import { accountMatches, findServiceAccount, makeServiceAccount } from "./serviceAccountSteps";
-import { compact, defineResource, resourceClass, type Props } from "./toolkit";
+import { compact, defineResource, type Props } from "./toolkit";
 
 export interface StackServiceAccountArgs {
   /** Slug of the stack whose Grafana holds the account. Changing it replaces the account. */
@@ -115,7 +115,7 @@ export const stackServiceAccount = defineResource({
   },
   // Names are unique per stack.
   naturalKey: ["stackSlug", "name"],
-  idOutputs: { serviceAccountId: (id) => parseStackServiceAccountId(id).serviceAccountId },
+  idOutputs: { serviceAccountId: { part: 1, as: "number" } },
 
   async create(inputs, { client }) {
     const { stackSlug, name, role, isDisabled } = inputs;
@@ -161,8 +161,3 @@ export const stackServiceAccount = defineResource({
     await deleteServiceAccount(client, stackSlug, serviceAccountId);
   },
 });
-
-/** A service account of a Grafana Cloud stack. */
-export class StackServiceAccount extends resourceClass<StackServiceAccountArgs, StackServiceAccountOutputs>(
-  stackServiceAccount,
-) {}

@@ -35,7 +35,7 @@ import {
 } from "./rotation";
 import { slugRule } from "./rules";
 import { expirationAfterCreate, makeServiceAccountToken, tokenExpired } from "./serviceAccountSteps";
-import { compact, defineResource, norms, resourceClass } from "./toolkit";
+import { compact, defineResource, norms } from "./toolkit";
 
 export interface StackServiceAccountTokenArgs {
   /** Slug of the stack. Changing it replaces the token. */
@@ -172,7 +172,7 @@ export const stackServiceAccountToken = defineResource({
   naturalKey: ["stackSlug", "name"],
   freshKey: rotatesEitherSide,
   secrets: ["key"],
-  idOutputs: { tokenId: (id) => parseStackServiceAccountTokenId(id).tokenId },
+  idOutputs: { tokenId: { part: 2, as: "number" } },
   hooks: {
     check: ({ rotation, secondsToLive, name }) =>
       rotation
@@ -270,9 +270,3 @@ export const stackServiceAccountToken = defineResource({
     await deleteServiceAccountToken(client, stackSlug, serviceAccountId, tokenId);
   },
 });
-
-/** A token of a stack service account. Its `key` output is a secret. */
-export class StackServiceAccountToken extends resourceClass<
-  StackServiceAccountTokenArgs,
-  StackServiceAccountTokenOutputs
->(stackServiceAccountToken) {}

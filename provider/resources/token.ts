@@ -42,7 +42,6 @@ import {
   norms,
   refusedArgumentSentence,
   refusedRequest,
-  resourceClass,
 } from "./toolkit";
 
 export interface TokenArgs {
@@ -161,7 +160,7 @@ export const token = defineResource({
   naturalKey: ["region", "name"],
   freshKey: rotatesEitherSide,
   secrets: ["token"],
-  idOutputs: { tokenId: (id) => id },
+  idOutputs: { tokenId: { part: 0, as: "string" } },
   hooks: {
     // "In the future" is a rule for a new expiry; an unchanged one that has since passed is left
     // to refresh, which drops the expired token.
@@ -273,6 +272,3 @@ export const token = defineResource({
     await deleteToken(client, String(props["region"]), id);
   },
 });
-
-/** An access-policy token. Its `token` output is a secret. */
-export class Token extends resourceClass<TokenArgs, TokenOutputs>(token) {}

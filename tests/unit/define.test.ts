@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { NotFoundError, ServerError } from "../../provider/client/errors";
-import { Stack } from "../../provider/resources/stack";
+import { Stack } from "../../provider/resources/classes";
 import { defineResource, protoKeyPath, UNKNOWN, type Props } from "../../provider/resources/toolkit";
 import { rejection } from "../support/emulatorClient";
 
@@ -56,7 +56,7 @@ function thing(world: {
     },
     naturalKey: ["region", "name"],
     secrets: ["thingId"],
-    idOutputs: { thingId: (id) => id },
+    idOutputs: { thingId: { part: 0, as: "string" } },
     hooks: { explain: (e) => (e instanceof ServerError ? "the service had a bad day" : undefined) },
     async create(i) {
       // The derived default is part of the inputs' type: no `?? i.name` here.

@@ -14,7 +14,10 @@ import { getClient } from "../../config";
 import { parseInputs, schemaDefaults, validate, type Props } from "./check";
 import { diffFields, diffResult, type FieldDiff, type FieldRules } from "./diff";
 import { refusedArgument } from "./errors";
+import type { ClassSpec, IdPart, IdPartOf } from "./classSpec";
 import { keysOf } from "./util";
+
+export type { ClassSpec };
 
 /** The inputs as create and update see them: parsed, defaults applied, derived defaults set. */
 export type Resolved<I, D extends keyof I> = I & { [F in D]-?: Exclude<I[F], undefined> };
@@ -67,7 +70,7 @@ export interface ResourceSpec<
    * id stays known: outputs taken from it keep dependents known (a Token's accessPolicyId, a
    * realm's stack id), so the plan does not announce a replacement that `up` will not make.
    */
-  idOutputs?: { readonly [F in keyof z.output<OS>]?: (id: string) => z.output<OS>[F] };
+  idOutputs?: { readonly [F in keyof z.output<OS>]?: IdPartOf<z.output<OS>[F]> };
   /** When false, a 404 while reading is an error, not "the object is gone" (default true). */
   notFoundMeansGone?: boolean;
   /** What is truly this resource's own. */
@@ -110,13 +113,6 @@ export interface GrafanaProvider<O> extends pulumi.dynamic.ResourceProvider<Prop
 }
 
 /** What the resource class needs of a definition. */
-export interface ClassSpec {
-  readonly kind: string;
-  readonly outputNames: readonly string[];
-  readonly secrets: readonly string[];
-  readonly idOutputs: readonly (readonly [string, (id: string) => unknown])[];
-}
-
 export interface ResourceDefinition<K extends string, O> extends ClassSpec {
   readonly kind: K;
   readonly provider: GrafanaProvider<O>;
@@ -230,8 +226,8 @@ export function defineResource<
     secrets: spec.secrets ?? [],
     idOutputs: spec.idOutputs
       ? keysOf(spec.idOutputs).flatMap((k) => {
-          const fromId = spec.idOutputs?.[k];
-          return fromId ? [[k, fromId] as const] : [];
+          const part: IdPart | undefined = spec.idOutputs?.[k];
+          return part ? [[k, part] as const] : [];
         })
       : [],
   };

@@ -1,14 +1,17 @@
 /**
  * The resource classes: one base class does the constructor work every resource shares (the
  * provider module, the output names, secret outputs, the type token, outputs taken from
- * the id), and `resourceClass` makes the class of one definition, typed by its Args and outputs:
+ * the id), and `resourceClass` makes the class of one kind from its class spec (classSpec.ts),
+ * typed by its Args and outputs (classes.ts):
  *
- *     export class Token extends resourceClass<TokenArgs, TokenOutputs>(token) {}
+ *     export class Token extends resourceClass<TokenArgs, TokenOutputs>(CLASS_SPECS.Token) {}
+ *
+ * A program loads this module and the specs, never the definitions (or their schema library).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROTO_KEY_RULE } from "../rules";
 import { providerModule } from "../stub";
-import type { ClassSpec, ResourceDefinition } from "./define";
+import { idPart, type ClassSpec } from "./classSpec";
+import { PROTO_KEY_RULE, protoKeyPath } from "./protoKey";
 import { trimRegistrationTrace } from "./sourcePosition";
 
 /** The declared outputs of a resource class: every output, as a `pulumi.Output` of its type. */
@@ -23,31 +26,6 @@ export function withOutputs(args: object, outputs: readonly string[]): Record<st
   for (const o of outputs) props[o] = undefined;
   for (const [k, v] of Object.entries(args)) if (v !== undefined) props[k] = v;
   return props;
-}
-
-/**
- * The path of the first own `__proto__` key among the plain (already known) values of `v`, e.g.
- * `labels.__proto__`. The Pulumi SDK drops such a key while it serializes the inputs, before the
- * provider's check could see it, so it is looked for here, in the program.
- */
-export function protoKeyPath(v: unknown, at = ""): string | undefined {
-  if (v === null || typeof v !== "object" || pulumi.Output.isInstance(v) || v instanceof Promise) {
-    return undefined;
-  }
-  if (Array.isArray(v)) {
-    for (const [i, x] of v.entries()) {
-      const found = protoKeyPath(x, `${at}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  for (const [k, x] of Object.entries(v)) {
-    const here = at ? `${at}.${k}` : k;
-    if (k === "__proto__") return here;
-    const found = protoKeyPath(x, here);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /**
@@ -75,7 +53,12 @@ export abstract class GrafanaResource extends pulumi.CustomResource {
     } finally {
       restore();
     }
-    for (const [output, fromId] of spec.idOutputs) Reflect.set(this, output, this.id.apply(fromId));
+    for (const [output, part] of spec.idOutputs)
+      Reflect.set(
+        this,
+        output,
+        this.id.apply((id) => idPart(id, part)),
+      );
   }
 }
 
@@ -92,13 +75,11 @@ export type ResourceClass<Args, O> = new (
  * members from a mapped type to a class, so this signature states them, and the implementation's
  * own signature (without them) is what TypeScript checks the class against.
  */
-export function resourceClass<Args extends object, O>(
-  definition: ResourceDefinition<string, O>,
-): ResourceClass<Args, O>;
-export function resourceClass(definition: ClassSpec): ResourceClass<object, unknown> {
+export function resourceClass<Args extends object, O>(spec: ClassSpec): ResourceClass<Args, O>;
+export function resourceClass(spec: ClassSpec): ResourceClass<object, unknown> {
   return class Resource extends GrafanaResource {
     constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {
-      super(definition, name, args, opts);
+      super(spec, name, args, opts);
     }
   };
 }
