@@ -14,21 +14,7 @@ import {
   StackServiceAccountToken,
   Token,
 } from "pulumi-grafana-cloud";
-
-/** The shape scripts/lib/bench/measure.ts writes. */
-interface CallsSpec {
-  slug: string;
-  stack: boolean;
-  stackDescription: string;
-  policy: boolean;
-  policyDisplayName: string;
-  token: boolean;
-  tokenDisplayName: string;
-  plugins: { plugin: string; version: string }[];
-  keys: { name: string; role: "Viewer" | "Editor" | "Admin"; secondsToLive?: number }[];
-  serviceAccount: boolean;
-  serviceAccountToken: boolean;
-}
+import type { CallsSpec } from "./callsSpec";
 
 const spec = JSON.parse(fs.readFileSync(path.join(__dirname, "calls.json"), "utf8")) as CallsSpec;
 

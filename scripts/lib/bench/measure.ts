@@ -14,6 +14,7 @@ import {
   type CommandOptions,
   type StateResource,
 } from "../../../harness/cli";
+import type { CallsSpec } from "../../../bench/programs/callsSpec";
 import { callsProject, fleetProject } from "./projects";
 import {
   FLEET_COMMANDS,
@@ -135,34 +136,29 @@ export function fleetOf(resources: number): FleetSize {
 
 const SLUG = "benchstack";
 
-/** What bench/programs/calls.ts declares, written to its calls.json (the program reads the same shape). */
-interface CallsSpec {
-  slug: string;
-  stack: boolean;
-  stackDescription: string;
-  policy: boolean;
-  policyDisplayName: string;
-  token: boolean;
-  tokenDisplayName: string;
-  plugins: { plugin: string; version: string }[];
-  keys: { name: string; role: "Viewer" | "Editor" | "Admin"; secondsToLive?: number }[];
-  serviceAccount: boolean;
-  serviceAccountToken: boolean;
-}
 const PLUGINS = ["grafana-clock-panel", "grafana-piechart-panel", "grafana-worldmap-panel"];
 
 const STACK_CREATE_WHY =
   "1 POST; with waitForReadiness (the default) also ≥1 readiness GET (polled with backoff 250 ms → 5 s " +
   "while the stack starts, 1.5 s here) and 1 GET of the stack URL's /api/health, then 1 GET of the stack " +
   "(status active, endpoints) and 1 GET of its connections (OTLP, Influx, OnCall URLs are not in the stack object)";
-const KEY_TTL_WHY =
-  "1 POST; the answer has no expiration, which the provider reads back (3 calls through the stack URL, as a read) " +
-  "so that refresh sees the same instant";
-const KEY_READ_WHY =
-  "GET the stack (its URL is not kept in the key's state), POST a temporary Admin key (the Cloud API cannot " +
-  "list keys; the stack URL needs an Admin key), GET the stack's keys";
-const KEY_REPLACE_WHY = "delete (3, as below) then create (1): name and stack are kept, so delete first";
-const KEY_DELETE_WHY = "GET the stack, POST a temporary Admin key, DELETE through the stack URL";
+/**
+ * A plan that writes checks the credential first: 1 GET /api/stack-regions per provider process
+ * (each `pulumi up` here), so every create, update and replace row below counts it.
+ */
+const PROBE = 1;
+const probed = (why: string) =>
+  `${why}; plus the credential check a plan that writes makes once per provider process (GET /api/stack-regions)`;
+/** Grafana 12.1+ (and the bench emulator) has no API keys: a key is a service account with one token. */
+const KEY_CREATE_WHY =
+  "the key route, tried once per stack and provider process (answered 404/410: no API keys), 1 GET of the " +
+  "stack (tells a stack without API keys from a missing one), 1 POST of the backing service account and 1 " +
+  "POST of its token (answers the secret)";
+const KEY_TTL_WHY = `${KEY_CREATE_WHY}, then 1 GET of the account's tokens: the answer has no expiration, which the provider reads back so that refresh sees the same instant`;
+const KEY_READ_WHY = "1 GET of the backing account and 1 GET of its tokens (there is no GET of one token)";
+const KEY_REPLACE_WHY =
+  "1 DELETE of the old backing account, then the create (4, as above): name and stack are kept, so delete first";
+const KEY_DELETE_WHY = "1 DELETE of the backing account (Grafana deletes its token with it)";
 const NOOP_WHY = "check and diff compare inputs with state; nothing to ask the API";
 /** Service accounts and their tokens are reached through the Cloud API's proxy to the stack's Grafana. */
 const SA_WHY = (what: string) =>
@@ -223,21 +219,28 @@ export async function measureCalls(repoRoot: string): Promise<CallsSection> {
     counted(em, () => p.refresh(targets ? { args: targets.flatMap((t) => ["--target", t]) } : {}));
   try {
     spec.stack = true;
-    add("Stack", "create", 1, await up(), 5, STACK_CREATE_WHY);
+    add("Stack", "create", 1, await up(), 5 + PROBE, probed(STACK_CREATE_WHY));
     spec.policy = true;
-    add("AccessPolicy", "create", 1, await up(), 1, "one POST");
+    add("AccessPolicy", "create", 1, await up(), 1 + PROBE, probed("one POST"));
     spec.token = true;
-    add("Token", "create", 1, await up(), 1, "one POST (answers the secret)");
+    add("Token", "create", 1, await up(), 1 + PROBE, probed("one POST (answers the secret)"));
     spec.plugins.push({ plugin: PLUGINS[0]!, version: "2.1.5" });
-    add("PluginInstallation", "create", 1, await up(), 1, "one POST");
+    add("PluginInstallation", "create", 1, await up(), 1 + PROBE, probed("one POST"));
     spec.keys.push({ name: "key-a", role: "Viewer" });
-    add("StackApiKey", "create", 1, await up(), 1, "one POST to the Cloud API (answers the secret)");
+    add("StackApiKey", "create", 1, await up(), 4 + PROBE, probed(KEY_CREATE_WHY));
     spec.keys.push({ name: "key-b", role: "Viewer", secondsToLive: 86_400 });
-    add("StackApiKey", "create (with secondsToLive)", 1, await up(), 1, KEY_TTL_WHY);
+    add("StackApiKey", "create (with secondsToLive)", 1, await up(), 5 + PROBE, probed(KEY_TTL_WHY));
     spec.serviceAccount = true;
-    add("StackServiceAccount", "create", 1, await up(), 1, SA_WHY("one POST"));
+    add("StackServiceAccount", "create", 1, await up(), 1 + PROBE, probed(SA_WHY("one POST")));
     spec.serviceAccountToken = true;
-    add("StackServiceAccountToken", "create", 1, await up(), 1, SA_WHY("one POST (answers the secret)"));
+    add(
+      "StackServiceAccountToken",
+      "create",
+      1,
+      await up(),
+      1 + PROBE,
+      probed(SA_WHY("one POST (answers the secret)")),
+    );
     spec.keys.push({ name: "key-c", role: "Editor" });
     spec.plugins.push({ plugin: PLUGINS[1]!, version: "latest" }, { plugin: PLUGINS[2]!, version: "latest" });
     await up();
@@ -260,9 +263,9 @@ export async function measureCalls(repoRoot: string): Promise<CallsSection> {
       "refresh",
       all,
       await refresh(),
-      10,
+      13,
       "1 GET each for stack, policy, token, service account and its token; 2 for the 3 plugins of one stack; " +
-        "3 for the 3 keys of one stack",
+        "2 for each of the 3 keys (each has its own backing account)",
     );
 
     add("Stack", "read (refresh)", 1, await refresh([urn("stack")]), 1, "one GET");
@@ -277,14 +280,14 @@ export async function measureCalls(repoRoot: string): Promise<CallsSection> {
       2,
       BATCH_WHY,
     );
-    add("StackApiKey", "read (refresh), 1 key", 1, await refresh([urn("key-a")]), 3, KEY_READ_WHY);
+    add("StackApiKey", "read (refresh), 1 key", 1, await refresh([urn("key-a")]), 2, KEY_READ_WHY);
     add(
       "StackApiKey",
       "read (refresh), 3 keys of 1 stack",
       3,
       await refresh([urn("key-a"), urn("key-b"), urn("key-c")]),
-      3,
-      "3 per stack, shared by its keys",
+      6,
+      "2 per key: each has its own backing account",
     );
 
     add(
@@ -305,27 +308,20 @@ export async function measureCalls(repoRoot: string): Promise<CallsSection> {
     );
 
     spec.stackDescription = "bench, updated";
-    add("Stack", "update", 1, await up(), 1, "one POST");
+    add("Stack", "update", 1, await up(), 1 + PROBE, probed("one POST"));
     spec.policyDisplayName = "Bench policy, updated";
-    add("AccessPolicy", "update", 1, await up(), 1, "one POST");
+    add("AccessPolicy", "update", 1, await up(), 1 + PROBE, probed("one POST"));
     spec.tokenDisplayName = "Bench token, updated";
-    add("Token", "update", 1, await up(), 1, "one POST");
+    add("Token", "update", 1, await up(), 1 + PROBE, probed("one POST"));
     spec.plugins[0]!.version = "2.1.8";
-    add("PluginInstallation", "update", 1, await up(), 1, "one POST");
+    add("PluginInstallation", "update", 1, await up(), 1 + PROBE, probed("one POST"));
     spec.keys = spec.keys.map((k) => (k.name === "key-a" ? { ...k, role: "Editor" } : k));
-    add("StackApiKey", "replace (no update in the API)", 1, await up(), 4, KEY_REPLACE_WHY);
+    add("StackApiKey", "replace (no update in the API)", 1, await up(), 5 + PROBE, probed(KEY_REPLACE_WHY));
 
     spec.keys = spec.keys.filter((k) => k.name !== "key-b");
-    add("StackApiKey", "delete, 1 key", 1, await up(), 3, KEY_DELETE_WHY);
+    add("StackApiKey", "delete, 1 key", 1, await up(), 1, KEY_DELETE_WHY);
     spec.keys = [];
-    add(
-      "StackApiKey",
-      "delete, 2 keys of 1 stack",
-      2,
-      await up(),
-      4,
-      "3 for the first key, 1 per further key",
-    );
+    add("StackApiKey", "delete, 2 keys of 1 stack", 2, await up(), 2, "1 per key, as above");
     spec.serviceAccountToken = false;
     add("StackServiceAccountToken", "delete", 1, await up(), 1, SA_WHY("one DELETE"));
     spec.serviceAccount = false;

@@ -67,6 +67,7 @@ export function ourProject(
 export function callsProject(repoRoot: string, url: string, spec: unknown): Promise<CliProject> {
   return ourProject(repoRoot, "bench-calls", url, {
     "index.ts": programFile(repoRoot, "calls.ts"),
+    "callsSpec.ts": programFile(repoRoot, "callsSpec.ts"),
     "calls.json": JSON.stringify(spec, null, 2),
   });
 }

@@ -17,8 +17,6 @@ export const GOALS = {
   ratio: 1.05,
   /** `pulumi refresh` of 20 policies + 100 tokens. */
   refreshCalls: 6,
-  /** Ideal (calls × latency / parallelism) / API window of `up`, at the default parallelism. */
-  efficiency: 0.7,
 };
 
 /** Packages only the provider host needs; a program that loads the package must load none of them. */
@@ -120,18 +118,23 @@ export function targetsOf(r: BenchResults): TargetRow[] {
       measured: `${refresh.calls.ours} calls (trivial provider: ${refresh.calls.trivial})`,
       met: refresh.calls.ours <= GOALS.refreshCalls,
     });
-    const up = summarize(r, "up")!;
-    const window = providerMedian(
-      c.runs.map((x) => x.up),
-      "ours",
-      (x) => x.apiWindowMs,
-    )!;
-    const ideal = (up.calls.ours * c.latencyMs) / c.parallel;
+    // How much of `up`'s API window is waiting on the engine rather than on the API: the ideal
+    // (calls × latency / parallelism) over the window. The engine's own pace bounds it, so the
+    // goal is the trivial provider's efficiency, not an absolute figure.
+    const efficiency = (p: Provider) => {
+      const up = c.runs.map((x) => x.up);
+      const window = providerMedian(up, p, (x) => x.apiWindowMs)!;
+      const ideal = (providerMedian(up, p, (x) => x.calls)! * c.latencyMs) / c.parallel;
+      return { ideal, window, ratio: ideal / window };
+    };
+    const e = { ours: efficiency("ours"), trivial: efficiency("trivial") };
     rows.push({
       target: `\`pulumi up\`, ${shape}, ${c.latencyMs} ms per call, parallel ${c.parallel} (default)`,
-      goal: `efficiency (ideal / API window) ≥ ${pct(GOALS.efficiency)}`,
-      measured: `${pct(ideal / window)} (ideal ${secs(ideal)} / API window ${secs(window)})`,
-      met: ideal / window >= GOALS.efficiency,
+      goal: "efficiency (ideal / API window) ≥ 0.95 × the trivial provider's",
+      measured:
+        `${pct(e.ours.ratio)} (ideal ${secs(e.ours.ideal)} / API window ${secs(e.ours.window)}); ` +
+        `trivial provider ${pct(e.trivial.ratio)}`,
+      met: e.ours.ratio >= 0.95 * e.trivial.ratio,
     });
   }
   if (r.calls) {

@@ -53,14 +53,18 @@ const PLACEHOLDERS: Record<string, string> = {
   plugins: "{plugin}",
   keys: "{keyId}",
   grafana: "{slug}",
+  serviceaccounts: "{serviceAccountId}",
 };
+
+/** Segments that name a route, not an object, where an id could follow. */
+const ROUTE_WORDS = new Set(["search"]);
 
 /** `/api/instances/123/plugins/grafana-clock-panel` -> `/api/instances/{stack}/plugins/{plugin}` */
 export function normalizePath(p: string): string {
   const parts = p.split("/");
   for (let i = 1; i < parts.length; i++) {
     const placeholder = PLACEHOLDERS[parts[i - 1] ?? ""];
-    if (placeholder !== undefined && parts[i] !== "") parts[i] = placeholder;
+    if (placeholder !== undefined && parts[i] !== "" && !ROUTE_WORDS.has(parts[i]!)) parts[i] = placeholder;
   }
   return parts.join("/");
 }
