@@ -16,6 +16,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { clock } from "../clock";
+import { MAX_TOKEN_LIFETIME_SECONDS } from "./rules";
 import { canonical, norms, type FieldDiff, type FieldRule, type Props } from "./toolkit";
 
 /** When a rotating token expires and how early it is replaced, in whole seconds. */
@@ -31,8 +32,8 @@ export interface Rotation {
   earlyRotationSeconds: number;
 }
 
-/** The longest rotation period taken: ten years, like the longest service account token lifetime. */
-export const MAX_ROTATION_SECONDS = 10 * 365 * 86_400;
+/** The longest rotation period taken: the longest token lifetime (rules.ts), ten years. */
+export const MAX_ROTATION_SECONDS = MAX_TOKEN_LIFETIME_SECONDS;
 
 const SECONDS_RULE = "must be a positive whole number of seconds";
 const ROTATION_RULE = "must be an object { expireAfterSeconds, earlyRotationSeconds } (whole seconds)";

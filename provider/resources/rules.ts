@@ -14,6 +14,12 @@ export const rfc3339Rule = z.iso.datetime({ offset: true, error: RFC3339_RULE })
 
 import { PROTO_KEY_RULE } from "./toolkit/protoKey";
 
+/**
+ * The longest lifetime this package gives a token it makes, in seconds (10 years): a service
+ * account token's `secondsToLive` and a rotation's `expireAfterSeconds`, on both token kinds.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 86_400;
+
 export { PROTO_KEY_RULE };
 
 /** Refuses an own `__proto__` key before a record schema (which would drop it) sees the map. */

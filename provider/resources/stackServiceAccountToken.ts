@@ -33,7 +33,7 @@ import {
   type Rotation,
   type RotationArgs,
 } from "./rotation";
-import { slugRule } from "./rules";
+import { MAX_TOKEN_LIFETIME_SECONDS, slugRule } from "./rules";
 import { expirationAfterCreate, makeServiceAccountToken, tokenExpired } from "./serviceAccountSteps";
 import { compact, defineResource, norms } from "./toolkit";
 
@@ -59,8 +59,8 @@ export interface StackServiceAccountTokenArgs {
   rotation?: pulumi.Input<RotationArgs>;
 }
 
-/** The longest lifetime taken: ten years. Longer is a typo more often than a wish. */
-export const MAX_SECONDS_TO_LIVE = 10 * 365 * 86_400;
+/** The longest lifetime taken: ten years (rules.ts). Longer is a typo more often than a wish. */
+export const MAX_SECONDS_TO_LIVE = MAX_TOKEN_LIFETIME_SECONDS;
 
 const NAME_RULE = "must be a non-empty string of at most 190 characters";
 const ACCOUNT_RULE =
