@@ -260,7 +260,7 @@ export const accessPolicy = defineResource({
   },
   // Names are unique per org and region.
   naturalKey: ["region", "name"],
-  idOutputs: { policyId: { part: 0, as: "string" } },
+  idOutputs: { policyId: { as: "string" } },
 
   async create(inputs, { client }) {
     const { region, name } = inputs;

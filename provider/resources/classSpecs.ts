@@ -92,7 +92,6 @@ export const CLASS_SPECS = {
       [
         "stackId",
         {
-          part: 0,
           as: "number",
         },
       ],
@@ -119,7 +118,6 @@ export const CLASS_SPECS = {
       [
         "policyId",
         {
-          part: 0,
           as: "string",
         },
       ],
@@ -146,7 +144,6 @@ export const CLASS_SPECS = {
       [
         "tokenId",
         {
-          part: 0,
           as: "string",
         },
       ],

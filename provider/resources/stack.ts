@@ -584,7 +584,7 @@ export const stack = defineResource({
   },
   // Slugs are unique: a replacement that keeps the slug (a new region) must delete first.
   naturalKey: ["slug"],
-  idOutputs: { stackId: { part: 0, as: "number" } },
+  idOutputs: { stackId: { as: "number" } },
   hooks: {
     // A replacement deletes the old stack, which the API refuses while it is protected: say so at
     // preview, before a new stack is made beside the old one. Only known values: an unknown slug

@@ -160,7 +160,7 @@ export const token = defineResource({
   naturalKey: ["region", "name"],
   freshKey: rotatesEitherSide,
   secrets: ["token"],
-  idOutputs: { tokenId: { part: 0, as: "string" } },
+  idOutputs: { tokenId: { as: "string" } },
   hooks: {
     // "In the future" is a rule for a new expiry; an unchanged one that has since passed is left
     // to refresh, which drops the expired token.

@@ -6,6 +6,7 @@ import * as sdkResource from "@pulumi/pulumi/runtime/resource";
 import { AccessPolicy, Token } from "../../provider";
 import {
   isUnprintedPromiseStack,
+  registrationStackSdk,
   trimFrames,
   trimRegistrationTrace,
   type Frame,
@@ -146,16 +147,48 @@ describe("trimFrames", () => {
     ]);
   });
 
+  test("a project's own ts-node ends the trace; the SDK's own frames inside the program are skipped", () => {
+    const frames = [
+      sdk("resource.js", "callsites"),
+      sdk("resource.js", "stackTrace"),
+      sdk("resource.js", "Resource"),
+      sdk("resource.js", "CustomResource"),
+      own("resources/toolkit/resource.js"),
+      own("resources/classes.js"),
+      user("component.ts"), // a component's initialize()
+      sdk("resource.js", "ComponentResource"),
+      user("component.ts"), // its constructor
+      user("index.ts"),
+      frame("node:internal/modules/cjs/loader"),
+      frame("/home/me/app/node_modules/ts-node/dist/index.js"),
+      user("index.ts"), // never reached
+    ];
+    expect(names(trimFrames(frames, roots))).toEqual([
+      ...names(frames.slice(0, 5)),
+      "/home/me/app/component.ts",
+      "/home/me/app/component.ts",
+      "/home/me/app/index.ts",
+    ]);
+  });
+
   test("a stack without a frame of ours is left whole", () => {
     const frames = [sdk("resource.js", "callsites"), user("index.ts"), sdk("cmd/run/run.js")];
     expect(trimFrames(frames, roots)).toEqual(frames);
   });
 
+  test("the SDK is found from the stack it takes, also a second copy of it", () => {
+    const nested = path.join(repoRoot, "node_modules", "x", "node_modules", "@pulumi", "pulumi") + path.sep;
+    expect(registrationStackSdk([sdk("resource.js", "callsites")])).toBe(SDK);
+    expect(registrationStackSdk([frame(nested + "resource.js", "callsites")])).toBe(nested);
+    expect(registrationStackSdk([frame(nested + "output.js", "callsites")])).toBeUndefined();
+    expect(registrationStackSdk([user("resource.js")])).toBeUndefined();
+  });
+
   test("a promise's debugging stack is left unmapped only while the SDK would not print it", () => {
     const frames = [sdk("runtime/debuggable.js", "debuggablePromise"), user("index.ts")];
-    expect(isUnprintedPromiseStack(frames, SDK, {})).toBe(true);
-    expect(isUnprintedPromiseStack(frames, SDK, { PULUMI_DEBUG_PROMISE_LEAKS: "1" })).toBe(false);
-    expect(isUnprintedPromiseStack([user("index.ts")], SDK, {})).toBe(false);
+    expect(isUnprintedPromiseStack(frames, {})).toBe(true);
+    expect(isUnprintedPromiseStack(frames, { PULUMI_DEBUG_PROMISE_LEAKS: "1" })).toBe(false);
+    expect(isUnprintedPromiseStack([user("index.ts")], {})).toBe(false);
   });
 
   test("without another formatter, the trimmed stack is formatted as V8 does", () => {

@@ -48,6 +48,20 @@ describe("class specs", () => {
   });
 });
 
+test.each([
+  ["stackId of a stack", { as: "number" }, "12ab"],
+  ["keyId", { part: 1, as: "number" }, "mystack"],
+  ["keyId", { part: 1, as: "number" }, "mystack/"],
+  ["tokenId", { part: 2, as: "number" }, "mystack/7/x9"],
+  ["policyId", { as: "string" }, ""],
+] as const)("%s: a malformed id (%j, %s) is refused, not read as NaN or 0", (_what, part, id) => {
+  expect(() => idPart(id, part)).toThrow(`resource id "${id}"`);
+});
+
+test("a whole id is taken whole, slashes and all", () => {
+  expect(idPart("a/b", { as: "string" })).toBe("a/b");
+});
+
 describe("loading the package in a program", () => {
   test("loads none of the provider host's libraries (dist/, as a program loads it)", () => {
     const entry = path.join(repoRoot, "dist", "provider", "index.js");

@@ -56,7 +56,7 @@ function thing(world: {
     },
     naturalKey: ["region", "name"],
     secrets: ["thingId"],
-    idOutputs: { thingId: { part: 0, as: "string" } },
+    idOutputs: { thingId: { as: "string" } },
     hooks: { explain: (e) => (e instanceof ServerError ? "the service had a bad day" : undefined) },
     async create(i) {
       // The derived default is part of the inputs' type: no `?? i.name` here.

@@ -6,12 +6,12 @@
  */
 
 /**
- * An output taken from the resource id: segment `part` of the id split at "/", as a string or a
- * number (for `stackSlug/keyId`, `{ part: 1, as: "number" }`). Kept known while the id is, so
- * dependents stay known in a plan.
+ * An output taken from the resource id: the whole id, or segment `part` of the id split at "/"
+ * (for `stackSlug/keyId`, `{ part: 1, as: "number" }`), as a string or a number. Kept known while
+ * the id is, so dependents stay known in a plan.
  */
 export interface IdPart {
-  readonly part: number;
+  readonly part?: number;
   readonly as: "string" | "number";
 }
 
@@ -25,8 +25,12 @@ export interface ClassSpec {
   readonly idOutputs: readonly (readonly [string, IdPart])[];
 }
 
-/** The value of an id output. */
+/** The value of an id output; an id without that part (or not a number where one is due) throws. */
 export function idPart(id: string, p: IdPart): string | number {
-  const segment = id.split("/")[p.part] ?? "";
-  return p.as === "number" ? Number(segment) : segment;
+  const value = p.part === undefined ? id : id.split("/")[p.part];
+  const where = p.part === undefined ? "" : ` (part ${p.part + 1} of its "/"-separated parts)`;
+  if (!value) throw new Error(`resource id "${id}" has no value${where}`);
+  if (p.as === "string") return value;
+  if (!/^\d+$/.test(value)) throw new Error(`resource id "${id}"${where} is not a number`);
+  return Number(value);
 }

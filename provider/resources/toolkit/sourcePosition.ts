@@ -25,13 +25,6 @@ import * as path from "node:path";
 /** The folder of this package's provider code (dist/provider when installed). */
 const OWN_ROOT = path.resolve(__dirname, "..", "..") + path.sep;
 
-/** The Pulumi SDK's folder, as the program resolves it (the SDK is a peer: one copy per program). */
-let sdkRoot: string | undefined;
-function pulumiRoot(): string {
-  sdkRoot ??= path.dirname(require.resolve("@pulumi/pulumi/package.json")) + path.sep;
-  return sdkRoot;
-}
-
 /** The part of a V8 call site this module reads. */
 export interface Frame {
   getFileName(): string | null | undefined;
@@ -39,54 +32,77 @@ export interface Frame {
   toString(): string;
 }
 
-type Where = "own" | "sdk" | "internal" | "user";
-
-function where(frame: Frame, roots: { own: string; sdk: string }): Where {
-  const file = frame.getFileName();
-  if (!file || file.startsWith("node:")) return "internal";
-  if (file.startsWith(roots.own)) return "own";
-  if (file.startsWith(roots.sdk)) return "sdk";
-  return "user";
+/** Where the SDK keeps `file` (its package root), if `file` is the SDK's module `module`. */
+function sdkRootOf(file: string | null | undefined, module: string): string | undefined {
+  const tail = path.join("@pulumi", "pulumi", module);
+  return file?.endsWith(path.sep + tail) ? file.slice(0, file.length - module.length) : undefined;
 }
 
-/** Whether `frames` were taken by the SDK's function `name` (its own `new Error()`). */
-function takenBy(frames: readonly Frame[], name: string, sdk: string): boolean {
+/**
+ * The SDK's package root if `frames` were taken by its function `name` in `module` (its own
+ * `new Error()`). Read from the frame rather than resolved, so a second copy of the SDK (one
+ * nested under this package, say) is recognised as well.
+ */
+function takenBy(frames: readonly Frame[], name: string, module: string): string | undefined {
   const first = frames[0];
-  return first?.getFunctionName() === name && (first.getFileName() ?? "").startsWith(sdk);
+  return first?.getFunctionName() === name ? sdkRootOf(first.getFileName(), module) : undefined;
 }
 
-/** Whether `frames` is the stack the SDK's Resource.callsites() reads. */
-export function isRegistrationStack(frames: readonly Frame[], sdk: string): boolean {
-  return takenBy(frames, "callsites", sdk);
+/** The SDK's root if `frames` is the stack the SDK's Resource.callsites() reads. */
+export function registrationStackSdk(frames: readonly Frame[]): string | undefined {
+  return takenBy(frames, "callsites", "resource.js");
 }
 
 /** Whether `frames` is a promise's debugging stack that the SDK will not print. */
 export function isUnprintedPromiseStack(
   frames: readonly Frame[],
-  sdk: string,
   env: NodeJS.ProcessEnv = process.env,
 ): boolean {
-  return !env["PULUMI_DEBUG_PROMISE_LEAKS"] && takenBy(frames, "debuggablePromise", sdk);
+  return (
+    !env["PULUMI_DEBUG_PROMISE_LEAKS"] &&
+    takenBy(frames, "debuggablePromise", path.join("runtime", "debuggable.js")) !== undefined
+  );
+}
+
+/**
+ * `own`: this package; `loader`: what runs the program (the SDK's run loop and automation, the
+ * TypeScript loader, bundled or the project's own); `sdk`: the rest of the SDK (a component's
+ * constructor, an `apply`); `internal`: Node.js; `user`: the program and its libraries.
+ */
+type Where = "own" | "loader" | "sdk" | "internal" | "user";
+
+const LOADERS = ["ts-node", "source-map-support"].map(
+  (p) => `${path.sep}node_modules${path.sep}${p}${path.sep}`,
+);
+
+function where(frame: Frame, roots: { own: string; sdk: string }): Where {
+  const file = frame.getFileName();
+  if (!file || file.startsWith("node:")) return "internal";
+  if (file.startsWith(roots.own)) return "own";
+  if (file.startsWith(roots.sdk)) {
+    const inSdk = file.slice(roots.sdk.length);
+    return ["cmd", "vendor", "automation"].some((d) => inSdk.startsWith(d + path.sep)) ? "loader" : "sdk";
+  }
+  return LOADERS.some((l) => file.includes(l)) ? "loader" : "user";
 }
 
 /**
  * The frames to show the SDK: everything up to and including our first frame (it stands for "the
- * resource's class"), none of ours after it, then the user's frames up to the first SDK frame
- * (where the program was called from), without the Node.js internals just before it. Unchanged if
- * there is no frame of ours.
+ * resource's class"), then the user's frames (and Node's between them) up to the first frame of
+ * what runs the program, without this package's or the SDK's own frames, and without the Node.js
+ * internals just before that end. Unchanged if there is no frame of ours.
  */
 export function trimFrames<F extends Frame>(frames: readonly F[], roots: { own: string; sdk: string }): F[] {
   const kinds = frames.map((f) => where(f, roots));
   const firstOwn = kinds.indexOf("own");
   if (firstOwn < 0) return [...frames];
-  const kept = frames.slice(0, firstOwn + 1);
-  let i = firstOwn + 1;
-  while (i < frames.length && kinds[i] === "own") i++;
   const user: F[] = [];
-  for (; i < frames.length && kinds[i] !== "sdk"; i++) user.push(frames[i]!);
+  for (let i = firstOwn + 1; i < frames.length && kinds[i] !== "loader"; i++) {
+    if (kinds[i] === "user" || kinds[i] === "internal") user.push(frames[i]!);
+  }
   let end = user.length;
   while (end > 0 && where(user[end - 1]!, roots) === "internal") end--;
-  return [...kept, ...user.slice(0, end)];
+  return [...frames.slice(0, firstOwn + 1), ...user.slice(0, end)];
 }
 
 /** V8's own formatting, for when no other code has set Error.prepareStackTrace. */
@@ -105,13 +121,13 @@ type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => unknown;
 export function trimRegistrationTrace(): () => void {
   const errors = Error as { prepareStackTrace?: PrepareStackTrace | undefined };
   const previous = errors.prepareStackTrace;
-  // Node's own source maps (--enable-source-maps) apply only while no formatter is set: then the
-  // SDK's stack is left as it is rather than shown unmapped.
+  // Node 20 sets a formatter of its own (which applies --enable-source-maps); should none be set
+  // while Node maps sources itself, the SDK's stack is left as it is rather than shown unmapped.
   if (!previous && process.sourceMapsEnabled) return () => undefined;
-  const roots = { own: OWN_ROOT, sdk: pulumiRoot() };
   const prepare: PrepareStackTrace = (error, frames) => {
-    if (isUnprintedPromiseStack(frames, roots.sdk)) return formatStack(error, frames);
-    const shown = isRegistrationStack(frames, roots.sdk) ? trimFrames(frames, roots) : frames;
+    if (isUnprintedPromiseStack(frames)) return formatStack(error, frames);
+    const sdk = registrationStackSdk(frames);
+    const shown = sdk === undefined ? frames : trimFrames(frames, { own: OWN_ROOT, sdk });
     return previous ? previous(error, shown) : formatStack(error, shown);
   };
   errors.prepareStackTrace = prepare;
