@@ -121,14 +121,18 @@ describe("trimFrames", () => {
   const sdk = (f: string, fn?: string) => frame(SDK + f, fn);
   const own = (f: string) => frame(OWN + f);
   const user = (f: string) => frame(`/home/me/app/${f}`);
+  /** The SDK's frames as Resource.callsites() sees them, down to our first (GrafanaResource). */
+  const registration = [
+    sdk("resource.js", "callsites"),
+    sdk("resource.js", "stackTrace"),
+    sdk("resource.js", "Resource"),
+    sdk("resource.js", "CustomResource"),
+    own("resources/toolkit/resource.js"),
+  ];
 
   test("keeps the SDK's frames and our first, drops ours after it, ends before the SDK's run loop", () => {
     const frames = [
-      sdk("resource.js", "callsites"),
-      sdk("resource.js", "stackTrace"),
-      sdk("resource.js", "Resource"),
-      sdk("resource.js", "CustomResource"),
-      own("resources/toolkit/resource.js"),
+      ...registration,
       own("resources/toolkit/resource.js"),
       own("resources/token.js"),
       user("index.ts"),
@@ -140,7 +144,7 @@ describe("trimFrames", () => {
       sdk("cmd/run/run.js"),
     ];
     expect(names(trimFrames(frames, roots))).toEqual([
-      ...names(frames.slice(0, 5)),
+      ...names(registration),
       "/home/me/app/index.ts",
       null,
       "/home/me/app/index.ts",
@@ -149,11 +153,7 @@ describe("trimFrames", () => {
 
   test("a project's own ts-node ends the trace; the SDK's own frames inside the program are skipped", () => {
     const frames = [
-      sdk("resource.js", "callsites"),
-      sdk("resource.js", "stackTrace"),
-      sdk("resource.js", "Resource"),
-      sdk("resource.js", "CustomResource"),
-      own("resources/toolkit/resource.js"),
+      ...registration,
       own("resources/classes.js"),
       user("component.ts"), // a component's initialize()
       sdk("resource.js", "ComponentResource"),
@@ -164,7 +164,7 @@ describe("trimFrames", () => {
       user("index.ts"), // never reached
     ];
     expect(names(trimFrames(frames, roots))).toEqual([
-      ...names(frames.slice(0, 5)),
+      ...names(registration),
       "/home/me/app/component.ts",
       "/home/me/app/component.ts",
       "/home/me/app/index.ts",
