@@ -8,6 +8,7 @@
  */
 import {
   type CliProject,
+  controlOf,
   declare,
   type Declared,
   declaredProgram,
@@ -19,10 +20,13 @@ import {
   failureOf,
   idsInStateAndEmulator,
   isTemporaryKey,
+  KEY_ACCOUNT_PREFIX,
   liveByNaturalKey,
   ref,
   type RequestLogEntry,
+  setDeclared,
 } from "./helpers";
+import { apiCaller } from "../support/emulatorClient";
 
 const PLUGINS = ["grafana-clock-panel", "grafana-piechart-panel"];
 const ROLES = ["Viewer", "Editor", "Admin"] as const;
@@ -123,6 +127,78 @@ export function expectClearFailure(output: string): void {
     expect(line).toMatch(
       /(creating|installing|reading|updating|deleting|making|looking up|taking over)\b.*(GET|POST|DELETE) \/\S+ failed: .+/,
     );
+  }
+}
+
+/** A create an `up` reports failed: the resource's kind and logical name, and its error. */
+export interface FailedCreate {
+  kind: string;
+  name: string;
+  message: string;
+}
+
+/** The failed creates of an `up`'s output, one entry per resource. */
+export function failedCreates(output: string): FailedCreate[] {
+  const byName = new Map<string, FailedCreate>();
+  for (const line of errorLines(output)) {
+    const m = /grafana-cloud:(\w+) (\S+) \*\*creating failed\*\* error: (.*)$/.exec(line);
+    if (m?.[1] && m[2] && m[3]) byName.set(m[2], { kind: m[1], name: m[2], message: m[3] });
+  }
+  return [...byName.values()];
+}
+
+/**
+ * The resources whose create an `up` could not settle: the request may have been applied and its
+ * answer was lost, and the look-up that would have found the object failed too.
+ */
+export function unsettledCreates(output: string): string[] {
+  return failedCreates(output)
+    .filter((f) => /may exist on the server\. To clean up: /.test(f.message))
+    .map((f) => f.name);
+}
+
+/** What the next run says of an object left by an interrupted run, for every kind. */
+export const LEFT_BY_INTERRUPTED_RUN =
+  /\(perhaps (made |left )?by an interrupted run|left by an interrupted run/;
+
+const ADOPTABLE = new Set(["Stack", "AccessPolicy", "PluginInstallation", "StackServiceAccount"]);
+
+/**
+ * Does what the errors of an `up` that met objects left by an interrupted run say, as a user
+ * would: `adoptExisting: true` on a stack, policy, plugin or service account; the leftover deleted
+ * through the API for a token, stack API key or service account token (their secrets went with
+ * the lost answers).
+ */
+export async function resolveAsTold(
+  url: string,
+  project: CliProject,
+  conflicts: FailedCreate[],
+): Promise<void> {
+  const declared = fleet();
+  const adopt = new Set(conflicts.filter((c) => ADOPTABLE.has(c.kind)).map((c) => c.name));
+  setDeclared(
+    project,
+    declared.map((d) => (adopt.has(d.name) ? { ...d, args: { ...d.args, adoptExisting: true } } : d)),
+  );
+  const api = apiCaller(url);
+  const state = await controlOf(url).state();
+  for (const c of conflicts.filter((x) => !ADOPTABLE.has(x.kind))) {
+    const name = declared.find((d) => d.name === c.name)?.args["name"];
+    let path: string | undefined;
+    if (c.kind === "Token") {
+      const t = state.tokens.find((x) => x.name === name);
+      path = t && `/api/v1/tokens/${t.id}?region=us`;
+    } else if (c.kind === "StackApiKey") {
+      // On a stack without API keys the key is a service account holding one token.
+      const a = state.serviceAccounts.find((x) => x.name === `${KEY_ACCOUNT_PREFIX}${String(name)}`);
+      path = a && `/api/instances/${a.stackSlug}/api/serviceaccounts/${a.id}`;
+    } else if (c.kind === "StackServiceAccountToken") {
+      const t = state.serviceAccountTokens.find((x) => x.name === name);
+      path = t && `/api/instances/${t.stackSlug}/api/serviceaccounts/${t.serviceAccountId}/tokens/${t.id}`;
+    }
+    if (path === undefined) throw new Error(`no leftover of ${c.kind} ${c.name} to delete: ${c.message}`);
+    const res = await api("DELETE", path);
+    expect(res.status).toBeLessThan(300);
   }
 }
 

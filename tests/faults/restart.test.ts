@@ -3,14 +3,26 @@
 // once its stacks exist and the policies, tokens, plugins and keys are on their way. It comes back
 // on the same port with the same state file, either while that `up` still runs (down about a
 // second; the client's retries ride it out or the `up` fails) or after that `up` has failed. The
-// next `up` converges to exactly the declared objects.
+// next `up` converges to exactly the declared objects, or, where the kill cut off the answer to a
+// create the emulator had saved, meets that object, says so and how to resolve it, and the `up`
+// after that resolution converges.
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { repoRoot } from "../support/engine";
-import { DECLARED, expectExactlyDeclared, program, upUntilConverged } from "./fleet";
+import {
+  DECLARED,
+  expectClearFailure,
+  expectExactlyDeclared,
+  failedCreates,
+  LEFT_BY_INTERRUPTED_RUN,
+  program,
+  resolveAsTold,
+  unsettledCreates,
+  upUntilConverged,
+} from "./fleet";
 import { type CliProject, controlOf, createProject, errorLines, failureOf } from "./helpers";
 import { modeFlags } from "../support/emulatorMode";
 
@@ -80,7 +92,7 @@ describe.each([
     }
   });
 
-  test("the next up converges to exactly the declared objects", async () => {
+  test("the next up converges to exactly the declared objects, once what the interrupted up could not settle is resolved as told", async () => {
     const stateFile = path.join(stateDir, "emulator-state.json");
     const flags = [
       "--state",
@@ -150,8 +162,29 @@ describe.each([
     // The stacks made before the kill survived it, from the state file.
     expect(before.stacks.map((s) => s.slug).sort()).toEqual([...DECLARED.stacks].sort());
 
-    const attempts = await upUntilConverged(project, 1);
-    expect(attempts).toEqual([expect.objectContaining({ ok: true })]);
+    // The kill can land after the emulator saved a create and before it answered. With nothing
+    // answering for the rest of that up, the provider could not find out what the request did,
+    // and said the object may exist on the server. The next up then meets such an object, says
+    // that it exists (perhaps made by an interrupted run) and how to resolve that; nothing else
+    // fails. Resolved as told, the up after converges.
+    const unsettled = failure ? unsettledCreates(failure.output) : [];
+    const next = await failureOf(() => project!.up({ parallel: 16 }));
+    if (next) {
+      const conflicts = failedCreates(next.output);
+      console.log(
+        `restart ${when}: unsettled creates ${JSON.stringify(unsettled)}; the next up met ` +
+          JSON.stringify(conflicts.map((c) => c.name)),
+      );
+      expect(conflicts.length).toBeGreaterThan(0);
+      for (const c of conflicts) {
+        expect(unsettled).toContain(c.name);
+        expect(c.message).toMatch(LEFT_BY_INTERRUPTED_RUN);
+      }
+      expectClearFailure(next.output);
+      await resolveAsTold(url, project, conflicts);
+      const attempts = await upUntilConverged(project, 1);
+      expect(attempts).toEqual([expect.objectContaining({ ok: true })]);
+    }
     await expectExactlyDeclared(live, project);
   });
 });
