@@ -112,7 +112,11 @@ export interface GrafanaProvider<O> extends pulumi.dynamic.ResourceProvider<Prop
   delete(id: string, props: Props): Promise<void>;
 }
 
-/** What the resource class needs of a definition. */
+/**
+ * A defined kind: its provider, which the dynamic provider host serves (registry.ts), and its class
+ * spec, from which `npm run gen:class-specs` writes classSpecs.ts (the resource classes read that
+ * zod-free copy, so a program never loads this module).
+ */
 export interface ResourceDefinition<K extends string, O> extends ClassSpec {
   readonly kind: K;
   readonly provider: GrafanaProvider<O>;
