@@ -96,6 +96,34 @@ describe("the registered source position", () => {
     }
   });
 
+  test("the program's formatter never sees a promise's debugging stack unless the SDK will print it", () => {
+    // The program's TypeScript loader sets a formatter that maps every frame through source maps.
+    const formatted: (string | null)[] = [];
+    const saved = Error.prepareStackTrace;
+    const savedEnv = process.env["PULUMI_DEBUG_PROMISE_LEAKS"];
+    Error.prepareStackTrace = (_e, frames) => {
+      formatted.push(frames[0]?.getFunctionName() ?? null);
+      return "mapped";
+    };
+    const promiseStacks = () => formatted.filter((f) => f === "debuggablePromise").length;
+    try {
+      delete process.env["PULUMI_DEBUG_PROMISE_LEAKS"];
+      new AccessPolicy("quiet", { region: "us", name: "quiet", scopes: ["metrics:read"], realms: [] });
+      // The registration stack is formatted by the program's formatter; the promises' are not.
+      expect(formatted).toContain("callsites");
+      expect(promiseStacks()).toBe(0);
+
+      formatted.length = 0;
+      process.env["PULUMI_DEBUG_PROMISE_LEAKS"] = "1";
+      new AccessPolicy("leaks", { region: "us", name: "leaks", scopes: ["metrics:read"], realms: [] });
+      expect(promiseStacks()).toBeGreaterThan(0);
+    } finally {
+      if (savedEnv === undefined) delete process.env["PULUMI_DEBUG_PROMISE_LEAKS"];
+      else process.env["PULUMI_DEBUG_PROMISE_LEAKS"] = savedEnv;
+      Error.prepareStackTrace = saved;
+    }
+  });
+
   test("leaves Error.prepareStackTrace as it found it, also when the constructor throws", () => {
     const before = Error.prepareStackTrace;
     new Token("t2", { region: "us", accessPolicyId: "p1", name: "t2" });
