@@ -137,6 +137,12 @@ export interface FailedCreate {
   message: string;
 }
 
+/** The logical names of the resources an `up`'s errors name, whatever the operation. */
+export function failedResources(output: string): string[] {
+  const names = errorLines(output).map((l) => /grafana-cloud:\w+ (\S+) /.exec(l)?.[1]);
+  return [...new Set(names.filter((n) => n !== undefined))].sort();
+}
+
 /** The failed creates of an `up`'s output, one entry per resource. */
 export function failedCreates(output: string): FailedCreate[] {
   const byName = new Map<string, FailedCreate>();
@@ -158,8 +164,7 @@ export function unsettledCreates(output: string): string[] {
 }
 
 /** What the next run says of an object left by an interrupted run, for every kind. */
-export const LEFT_BY_INTERRUPTED_RUN =
-  /\(perhaps (made |left )?by an interrupted run|left by an interrupted run/;
+export const LEFT_BY_INTERRUPTED_RUN = /(perhaps (made )?by|left by) an interrupted run/;
 
 const ADOPTABLE = new Set(["Stack", "AccessPolicy", "PluginInstallation", "StackServiceAccount"]);
 

@@ -17,6 +17,7 @@ import {
   expectClearFailure,
   expectExactlyDeclared,
   failedCreates,
+  failedResources,
   LEFT_BY_INTERRUPTED_RUN,
   program,
   resolveAsTold,
@@ -189,6 +190,8 @@ describe.each([
           JSON.stringify(conflicts.map((c) => c.name)),
       );
       expect(conflicts.length).toBeGreaterThan(0);
+      // Nothing but those creates failed.
+      expect(failedResources(next.output)).toEqual(conflicts.map((c) => c.name).sort());
       for (const c of conflicts) {
         expect(unsettled).toContain(c.name);
         expect(c.message).toMatch(LEFT_BY_INTERRUPTED_RUN);
