@@ -178,9 +178,11 @@ export async function resolveAsTold(
   url: string,
   project: CliProject,
   conflicts: FailedCreate[],
+  /** Those resolved before: adopted ones stay adopted, deleted ones are not looked for again. */
+  earlier: FailedCreate[] = [],
 ): Promise<void> {
   const declared = fleet();
-  const adopt = new Set(conflicts.filter((c) => ADOPTABLE.has(c.kind)).map((c) => c.name));
+  const adopt = new Set([...earlier, ...conflicts].filter((c) => ADOPTABLE.has(c.kind)).map((c) => c.name));
   setDeclared(
     project,
     declared.map((d) => (adopt.has(d.name) ? { ...d, args: { ...d.args, adoptExisting: true } } : d)),
